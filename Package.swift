@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+//
+// meek — Monte Carlo uncertainty analysis for the capability-gap model of
+// "Meek Models Shall Inherit the Earth" (Gundlach, Lynch, Thompson, ICML 2025).
+//
+// Dependency direction (top uses bottom, never the reverse):
+//
+//   meek (executable) → MeekCLI → MeekModel
+//                               ↘ ArgumentParser
+//   CGSL (GSL shim) is reached only through the sampling layer.
+
+import PackageDescription
+
+let package = Package(
+    name: "meek",
+    products: [
+        .executable(name: "meek", targets: ["meek"]),
+        .library(name: "MeekModel", targets: ["MeekModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - Public API
+
+        /// The deterministic gap model: pure, dependency-free (libm only), no I/O.
+        .target(
+            name: "MeekModel",
+            exclude: ["README.md"]
+        ),
+
+        /// Commands of the `meek` tool: parse, validate, call the libraries, render.
+        .target(
+            name: "MeekCLI",
+            dependencies: [
+                "MeekModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .executableTarget(name: "meek", dependencies: ["MeekCLI"]),
+
+        // MARK: - Implementation details
+
+        /// GSL through one header of static inline accessors (Debian: libgsl-dev).
+        .systemLibrary(
+            name: "CGSL",
+            pkgConfig: "gsl",
+            providers: [.apt(["libgsl-dev"])]
+        ),
+
+        // MARK: - Unit test bundles
+
+        .testTarget(name: "MeekModelTests", dependencies: ["MeekModel"]),
+        .testTarget(name: "MeekCLITests", dependencies: ["MeekCLI", "MeekModel", "meek"]),
+        .testTarget(name: "CGSLTests", dependencies: ["CGSL"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+
+/// The `meek` command: Monte Carlo uncertainty analysis of the "Meek Models" gap model.
+public struct Meek: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "meek",
+        abstract: "Uncertainty analysis of the capability-gap model of \"Meek Models Shall Inherit the Earth\".",
+        version: MeekVersion.string,
+        subcommands: [ModelCommand.self]
+    )
+
+    public init() {}
+
+    /// Runs the tool on `arguments` (the process's own when `nil`) and returns the exit
+    /// status: 0 on success or help, 2 on bad input with one line on stderr naming the
+    /// flag, other statuses only for failures outside the user's input.
+    public static func run(arguments: [String]? = nil) -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return 0
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {  // --help, --version
+                print(fullMessage(for: error))
+                return 0
+            }
+            if let exit = error as? ExitCode { return exit.rawValue }
+            let message = Meek.message(for: error)
+                .split(separator: "\n").first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data("meek: error: \(message)\n".utf8))
+            return 2
+        }
+    }
+}

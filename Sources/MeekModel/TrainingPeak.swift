@@ -1,0 +1,114 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension GapModel {
+    /// Whether the SOTA model leads (ΔL(t) > 0) at some t ≥ 0.
+    ///
+    /// The lead exponent `u(t) = alpha·(ln(Cs/Cm) + b·min(t, T))` is monotone in t, so its
+    /// supremum is at t = 0 or at the end (t = T, or t → ∞ when investment never stops).
+    @inlinable public var sotaEverLeads: Bool {
+        logInitialLead > 0 || (b > 0 && (stop == .infinity || logInitialLead + b * stop > 0))
+    }
+
+    /// The stationary point of `K·(e^(−c·t) − r·e^(−(c + alpha·b)·t))`,
+    /// `t* = [ln((a+b)/a) − alpha·ln(Cs/Cm)] / (alpha·b)`, when it is a maximum
+    /// (a and b of the same sign); not clipped. With Cs = Cm and a, b > 0 this is the
+    /// paper's inflection time. `nil` when the gap has no interior maximum.
+    @inlinable public var stationaryPeakTime: Double? {
+        guard (a > 0 && b > 0) || (a < 0 && b < 0) else { return nil }
+        return (log1p(b / a) - alpha * logInitialLead) / (alpha * b)
+    }
+
+    /// The maximum of the training gap ΔL(t) over t ≥ 0: `peak_time` and `peak_gap`.
+    ///
+    /// With shared progress (a > 0) and growing investment (b > 0) this is MODEL.md's
+    /// closed form: `t*` clipped at 0, and `min(t*, T)` with an investment stop at T. In
+    /// general the maximum is at t = 0, at the interior stationary point, or at T; the
+    /// gap's behaviour as t → ∞ decides whether it is attained at all:
+    /// - no lead at any t ≥ 0 → `.noLead`;
+    /// - a < 0 with a lasting lead → `.neverPeaks(+∞)` (the gap grows without bound);
+    /// - a = 0, growing investment that never stops → `.neverPeaks(K)` (the gap rises
+    ///   towards K = A·Cm^−alpha and never reaches it).
+    public var trainingPeak: Peak {
+        guard sotaEverLeads else { return .noLead }
+        // Sign of the lead as t → ∞: constant after a stop, else driven by b.
+        let tailLead: Double = stop.isFinite
+            ? leadExponent(at: stop)
+            : (b > 0 ? .infinity : (b < 0 ? -.infinity : alpha * logInitialLead))
+        if tailLead > 0 {
+            if c < 0 { return .neverPeaks(supremum: .infinity) }
+            if c == 0 && !stop.isFinite && b > 0 { return .neverPeaks(supremum: K) }
+        }
+        var best = (time: 0.0, gap: trainingGap(at: 0))
+        if let ts = stationaryPeakTime, ts > 0, ts < stop {
+            let g = trainingGap(at: ts)
+            if g > best.gap { best = (ts, g) }
+        }
+        if stop.isFinite {
+            let g = trainingGap(at: stop)
+            if g > best.gap { best = (stop, g) }
+        }
+        return .attained(time: best.time, gap: best.gap)
+    }
+
+    /// The first time t ≥ `peak_time` at which the training gap is at or below `gap`
+    /// nats (> 0); the peak time itself when `gap` ≥ the peak gap.
+    ///
+    /// After its peak the gap never increases (it is unimodal before a stop and a pure
+    /// exponential after it), so the answer is the unique crossing in the bracket
+    /// `[peak_time, (ln K − ln gap)/c]` — valid because ΔL(t) < K·e^(−c·t). It is solved by
+    /// Newton's method on ln ΔL from the right end, which is monotone because ln ΔL is
+    /// concave, safeguarded by bisection and bounded in steps.
+    public func convergence(gapAtOrBelow gap: Double, peak: Peak) -> Moment {
+        guard case .attained(let tp, let gp) = peak else { return peak.time }
+        if gap >= gp { return .at(tp) }
+        let hi: Double
+        if c > 0 {
+            hi = max(tp, (logK - log(gap)) / c)
+        } else if b < 0, -logInitialLead / b <= stop {
+            // No shared progress: the gap closes only when the SOTA lead itself runs out.
+            hi = max(tp, -logInitialLead / b)
+        } else {
+            return .never
+        }
+        let logTarget = log(gap)
+        let crossing = firstCrossing(from: tp, to: hi) { t in
+            let u = leadExponent(at: t)
+            guard u > 0 else { return (-.infinity, -.infinity) }
+            let slope = -c + (t < stop ? alpha * b / expm1(u) : 0)
+            return (logK - c * t + log(-expm1(-u)) - logTarget, slope)
+        }
+        return .at(crossing)
+    }
+}
+
+/// The first crossing of a function from positive to non-positive in `[lo, hi]`.
+///
+/// Requires `f(lo) > 0 ≥ f(hi)`; `f` returns its value and slope. Returns a t in
+/// `(lo, hi]` with `f(t) ≤ 0`. Newton steps start at `hi`; for a concave decreasing
+/// function they approach the root monotonically from the right, quadratically. Any step
+/// that leaves the bracket (or a non-finite value) falls back to bisection, and the loop is
+/// bounded, so it terminates for any input.
+@inlinable
+func firstCrossing(
+    from lo: Double, to hi: Double, maxIterations: Int = 200,
+    _ f: (Double) -> (value: Double, slope: Double)
+) -> Double {
+    var lo = lo, hi = hi
+    var t = hi
+    for _ in 0..<maxIterations {
+        let (v, s) = f(t)
+        if v > 0 { lo = t } else { hi = t }
+        if v == 0 || hi - lo <= 4 * hi.ulp { break }
+        var next = (v.isFinite && s < 0) ? t - v / s : .nan
+        if v <= 0, next.isFinite, t - next <= 2 * t.ulp { break }  // Newton has converged
+        if !(next > lo && next < hi) { next = lo + 0.5 * (hi - lo) }
+        t = next
+    }
+    return hi
+}

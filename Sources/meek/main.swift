@@ -1,0 +1,4 @@
+import Foundation
+import MeekCLI
+
+exit(Meek.run())
