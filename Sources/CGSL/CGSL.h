@@ -30,7 +30,8 @@ MEEK_INLINE const gsl_rng_type *meek_gsl_rng_ranlxd2(void) { return gsl_rng_ranl
 
 // MARK: Quasi-random generator types
 
-/// Sobol' sequence (Antonov-Saleev), up to 40 dimensions, unscrambled.
+/// Sobol' sequence (Antonov-Saleev), unscrambled, at most `max_dimension` (40) dimensions.
+/// gsl_qrng_alloc does NOT refuse more (GSL 2.7 ignores the init status): check first.
 MEEK_INLINE const gsl_qrng_type *meek_gsl_qrng_sobol(void) { return gsl_qrng_sobol; }
 
 // MARK: Error handling
