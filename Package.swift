@@ -19,6 +19,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // MARK: - Public API
@@ -27,6 +28,12 @@ let package = Package(
         .target(
             name: "MeekModel",
             exclude: ["README.md"]
+        ),
+
+        /// Prior files: distributions, derived inputs, joint tables, copulas, scenarios.
+        .target(
+            name: "MeekPriors",
+            dependencies: ["MeekModel", "CGSL", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
 
         /// Commands of the `meek` tool: parse, validate, call the libraries, render.
@@ -54,6 +61,7 @@ let package = Package(
         .testTarget(name: "MeekModelTests", dependencies: ["MeekModel"]),
         .testTarget(name: "MeekCLITests", dependencies: ["MeekCLI", "MeekModel", "meek"]),
         .testTarget(name: "CGSLTests", dependencies: ["CGSL"]),
+        .testTarget(name: "MeekPriorsTests", dependencies: ["MeekPriors", "MeekModel", "CGSL"]),
     ],
     swiftLanguageModes: [.v6]
 )

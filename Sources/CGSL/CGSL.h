@@ -16,6 +16,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_qrng.h>
 #include <gsl/gsl_version.h>
+#include <stdint.h>
 
 #define MEEK_INLINE static inline __attribute__((__always_inline__))
 
@@ -42,5 +43,55 @@ MEEK_INLINE void meek_gsl_disable_abort(void) { (void)gsl_set_error_handler_off(
 
 /// The GSL version this binary was compiled against, e.g. "2.7.1".
 MEEK_INLINE const char *meek_gsl_version(void) { return GSL_VERSION; }
+
+// MARK: Whole-state seeding and skip-ahead
+//
+// gsl_rng_set() seeds mt19937 from only 32 bits, so streams of different blocks would
+// collide in a large run. These helpers write the generator's whole state instead. They
+// mirror GSL 2.x's private state layouts (mt.c, sobol.c) and refuse (return a non-zero
+// status) when the state size GSL reports differs, so a layout change cannot corrupt
+// anything silently; the tests compare them with GSL's own generation.
+
+typedef struct { unsigned long mt[624]; int mti; } meek_mt19937_state;
+
+/// Fills an mt19937 generator's 624-word state with `words` (32 bits each are used) and
+/// marks it for regeneration, as if freshly seeded. Returns 0, or GSL_EBADLEN if the
+/// generator is not mt19937 with the expected state layout.
+MEEK_INLINE int meek_mt19937_set_state(gsl_rng *r, const uint64_t *words) {
+    if (r->type != gsl_rng_mt19937 || gsl_rng_size(r) != sizeof(meek_mt19937_state)) return GSL_EBADLEN;
+    meek_mt19937_state *s = (meek_mt19937_state *)gsl_rng_state(r);
+    for (int i = 0; i < 624; i++) s->mt[i] = (unsigned long)(words[i] & 0xffffffffUL);
+    s->mt[0] |= 0x80000000UL;  // never the all-zero state (as in MT's reference init)
+    s->mti = 624;
+    return 0;
+}
+
+#define MEEK_SOBOL_MAX_DIMENSION 40
+#define MEEK_SOBOL_BIT_COUNT 30
+typedef struct {
+    unsigned int sequence_count;
+    double last_denominator_inv;
+    int last_numerator_vec[MEEK_SOBOL_MAX_DIMENSION];
+    int v_direction[MEEK_SOBOL_BIT_COUNT][MEEK_SOBOL_MAX_DIMENSION];
+} meek_sobol_state;
+
+/// Moves a Sobol' generator so that its next gsl_qrng_get returns point `index` + 1 of
+/// GSL's sequence (GSL never returns the origin, point 0): the numerators after `index`
+/// points are the XOR of the direction numbers for the set bits of gray(index).
+/// Returns 0, or GSL_EBADLEN / GSL_EINVAL on an unexpected layout or an index ≥ 2^30.
+MEEK_INLINE int meek_sobol_skip_to(gsl_qrng *q, unsigned long index) {
+    if (q->type != gsl_qrng_sobol || gsl_qrng_size(q) != sizeof(meek_sobol_state)) return GSL_EBADLEN;
+    if (index >= (1UL << MEEK_SOBOL_BIT_COUNT)) return GSL_EINVAL;
+    meek_sobol_state *s = (meek_sobol_state *)gsl_qrng_state(q);
+    unsigned long gray = index ^ (index >> 1);
+    for (unsigned int d = 0; d < q->dimension; d++) {
+        int numerator = 0;
+        for (int bit = 0; bit < MEEK_SOBOL_BIT_COUNT; bit++)
+            if (gray & (1UL << bit)) numerator ^= s->v_direction[bit][d];
+        s->last_numerator_vec[d] = numerator;
+    }
+    s->sequence_count = (unsigned int)index;
+    return 0;
+}
 
 #endif

@@ -183,31 +183,69 @@ public struct ParameterError: Error, Sendable, Hashable, CustomStringConvertible
     return String(v)
 }
 
+/// The values an input may take on its own (cross-input rules are in `validate()`).
+public enum Domain: Sendable, Hashable, CustomStringConvertible {
+    /// Any finite number.
+    case finite
+    /// > 0 (growth multipliers, alpha, prices, budgets).
+    case positive
+    /// ≥ 0.
+    case nonNegative
+    /// In (0, 0.5): the SPRT error rate.
+    case belowHalf
+
+    /// Whether `v` is in the domain.
+    @inlinable public func contains(_ v: Double) -> Bool {
+        guard v.isFinite else { return false }
+        switch self {
+        case .finite: return true
+        case .positive: return v > 0
+        case .nonNegative: return v >= 0
+        case .belowHalf: return v > 0 && v < 0.5
+        }
+    }
+
+    /// The rule in words, e.g. "> 0".
+    public var description: String {
+        switch self {
+        case .finite: "a finite number"
+        case .positive: "> 0"
+        case .nonNegative: ">= 0"
+        case .belowHalf: "in (0, 0.5)"
+        }
+    }
+}
+
+extension ParameterKey {
+    /// The values this input may take.
+    public var domain: Domain {
+        switch self {
+        case .alpha, .A, .gH, .gAlg, .gI, .flopPerUSD, .meekBudgetUSD, .sotaBudgetUSD,
+             .inferenceUSDPerToken, .gInf, .bayesSlowdown: .positive
+        case .L0, .investStopYears: .nonNegative
+        case .sprtError: .belowHalf
+        case .startYear, .sigmoidA, .sigmoidK, .sigmoidX0, .sigmoidB: .finite
+        }
+    }
+}
+
 extension Parameters {
     /// Checks every input against the values the model accepts; throws the first violation.
     ///
-    /// Rules: every value finite; growth multipliers, alpha, A, prices and budgets > 0;
-    /// L0 ≥ 0; investment stop ≥ 0; SPRT error in (0, 0.5); slowdown > 0; the benchmark
-    /// sigmoid must map loss into [0, 1] and score lower loss higher (sigmoid_A·sigmoid_k < 0).
+    /// Rules: each input in its `domain` (every value finite; growth multipliers, alpha, A,
+    /// prices and budgets > 0; L0 and the investment stop ≥ 0; SPRT error in (0, 0.5)); and
+    /// the benchmark sigmoid must map loss into [0, 1] and score lower loss higher
+    /// (sigmoid_A·sigmoid_k < 0).
     public func validate() throws(ParameterError) {
         for key in ParameterKey.allCases {
             guard let v = self[key] else { continue }
-            if !v.isFinite { throw ParameterError(key: key, value: v, requirement: "a finite number") }
+            if !key.domain.contains(v) { throw ParameterError(key: key, value: v, requirement: key.domain.description) }
         }
-        let positive: [ParameterKey] = [
-            .alpha, .A, .gH, .gAlg, .gI, .flopPerUSD, .meekBudgetUSD, .sotaBudgetUSD,
-            .inferenceUSDPerToken, .gInf, .bayesSlowdown,
-        ]
-        for key in positive {
-            if let v = self[key], !(v > 0) { throw ParameterError(key: key, value: v, requirement: "> 0") }
-        }
-        if !(L0 >= 0) { throw ParameterError(key: .L0, value: L0, requirement: ">= 0") }
-        if let stop = investStopYears, !(stop >= 0) {
-            throw ParameterError(key: .investStopYears, value: stop, requirement: ">= 0")
-        }
-        if !(sprtError > 0 && sprtError < 0.5) {
-            throw ParameterError(key: .sprtError, value: sprtError, requirement: "in (0, 0.5)")
-        }
+        try validateSigmoid()
+    }
+
+    /// The cross-input rules of the benchmark sigmoid.
+    public func validateSigmoid() throws(ParameterError) {
         if !(sigmoidA * sigmoidK < 0) {
             throw ParameterError(key: .sigmoidK, value: sigmoidK,
                                  requirement: "of opposite sign to sigmoid_A (lower loss must score higher)")

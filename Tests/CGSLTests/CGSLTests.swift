@@ -29,3 +29,37 @@ import Testing
         #expect(String(cString: meek_gsl_version()).hasPrefix("2."))
     }
 }
+
+@Suite struct StateSeedingTests {
+    @Test func wholeStateSeedingGivesDistinctReproducibleStreams() throws {
+        func stream(_ fill: UInt64) throws -> [UInt] {
+            let rng = try #require(gsl_rng_alloc(meek_gsl_rng_mt19937()))
+            defer { gsl_rng_free(rng) }
+            var words = (0..<624).map { UInt64($0) &* 0x9E37_79B9_7F4A_7C15 &+ fill }
+            #expect(meek_mt19937_set_state(rng, &words) == 0)
+            return (0..<8).map { _ in gsl_rng_get(rng) }
+        }
+        #expect(try stream(1) == stream(1))
+        #expect(try stream(1) != stream(2))
+    }
+
+    @Test func seedingRefusesOtherGenerators() throws {
+        let rng = try #require(gsl_rng_alloc(meek_gsl_rng_taus2()))
+        defer { gsl_rng_free(rng) }
+        var words = [UInt64](repeating: 7, count: 624)
+        #expect(meek_mt19937_set_state(rng, &words) != 0)
+    }
+
+    @Test(arguments: [0, 1, 2, 3, 7, 8, 100, 1023, 1024, 5000])
+    func sobolSkipMatchesSequentialGeneration(index: Int) throws {
+        let dims = 7
+        let sequential = try #require(gsl_qrng_alloc(meek_gsl_qrng_sobol(), UInt32(dims)))
+        let skipped = try #require(gsl_qrng_alloc(meek_gsl_qrng_sobol(), UInt32(dims)))
+        defer { gsl_qrng_free(sequential); gsl_qrng_free(skipped) }
+        var a = [Double](repeating: 0, count: dims), b = a
+        for _ in 0...index { _ = gsl_qrng_get(sequential, &a) }
+        #expect(meek_sobol_skip_to(skipped, UInt(index)) == 0)
+        _ = gsl_qrng_get(skipped, &b)
+        #expect(a == b)
+    }
+}
