@@ -5,9 +5,9 @@
 //
 // Dependency direction (top uses bottom, never the reverse):
 //
-//   meek (executable) → MeekCLI → MeekModel
-//                               ↘ ArgumentParser
-//   CGSL (GSL shim) is reached only through the sampling layer.
+//   meek (executable) → MeekCLI → MeekReport → MeekEngine → MeekPriors → MeekModel
+//                              ↘ ArgumentParser               ↘ CGSL, TOMLKit
+//   MeekModel is pure (libm only). CGSL (GSL shim) is reached only through priors/engine.
 
 import PackageDescription
 
@@ -36,11 +36,18 @@ let package = Package(
             dependencies: ["MeekModel", "CGSL", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
 
+        /// The Monte Carlo engine: block streams, designs, the worker pool, accumulators,
+        /// summaries.
+        .target(name: "MeekEngine", dependencies: ["MeekPriors", "MeekModel", "CGSL"]),
+
+        /// Outputs: summary tables (Markdown, CSV, JSON), draws (.npy), atomic files.
+        .target(name: "MeekReport", dependencies: ["MeekEngine", "MeekPriors", "CGSL"]),
+
         /// Commands of the `meek` tool: parse, validate, call the libraries, render.
         .target(
             name: "MeekCLI",
             dependencies: [
-                "MeekModel",
+                "MeekModel", "MeekPriors", "MeekEngine", "MeekReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,6 +69,7 @@ let package = Package(
         .testTarget(name: "MeekCLITests", dependencies: ["MeekCLI", "MeekModel", "meek"]),
         .testTarget(name: "CGSLTests", dependencies: ["CGSL"]),
         .testTarget(name: "MeekPriorsTests", dependencies: ["MeekPriors", "MeekModel", "CGSL"]),
+        .testTarget(name: "MeekEngineTests", dependencies: ["MeekEngine", "MeekPriors", "MeekModel", "CGSL"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MeekReport
 
 /// The `meek` command: Monte Carlo uncertainty analysis of the "Meek Models" gap model.
 public struct Meek: ParsableCommand {
@@ -7,7 +8,7 @@ public struct Meek: ParsableCommand {
         commandName: "meek",
         abstract: "Uncertainty analysis of the capability-gap model of \"Meek Models Shall Inherit the Earth\".",
         version: MeekVersion.string,
-        subcommands: [ModelCommand.self]
+        subcommands: [RunCommand.self, ModelCommand.self]
     )
 
     public init() {}
@@ -27,6 +28,10 @@ public struct Meek: ParsableCommand {
                 return 0
             }
             if let exit = error as? ExitCode { return exit.rawValue }
+            if let user = error as? UserError {
+                FileHandle.standardError.write(Data("meek: error: \(user.description)\n".utf8))
+                return 2
+            }
             let message = Meek.message(for: error)
                 .split(separator: "\n").first.map(String.init) ?? "\(error)"
             FileHandle.standardError.write(Data("meek: error: \(message)\n".utf8))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MeekModel
+import MeekReport
 
 /// `meek model`: the gap model at point inputs — every output as a table or JSON.
 public struct ModelCommand: ParsableCommand {

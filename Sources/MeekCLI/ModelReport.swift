@@ -1,5 +1,6 @@
 import Foundation
 import MeekModel
+import MeekReport
 
 /// Renders one evaluation of the gap model as text tables or JSON.
 struct ModelReport {
@@ -230,12 +231,6 @@ struct ModelReport {
         case .noLead: "no lead"
         }
     }
-}
-
-/// `x` to `digits` significant digits, e.g. 3.3589, 0.21177, 1.2e-13.
-func sig(_ x: Double, _ digits: Int) -> String {
-    guard x.isFinite else { return x > 0 ? "∞" : (x < 0 ? "-∞" : "NaN") }
-    return String(format: "%.\(digits)g", x)
 }
 
 /// Shortest text that reads back as the same number: 0.154, 1070, 1e+17.

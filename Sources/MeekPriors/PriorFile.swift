@@ -36,7 +36,7 @@ public enum Definition: Sendable, Equatable {
     /// A prior distribution (one uniform dimension).
     case random(Prior)
     /// An expression of other inputs.
-    case derived(Expression, text: String)
+    case derived(Formula, text: String)
     /// The input's column of a table whose rows are resampled jointly (one dimension per
     /// table; the column is `tables[table].columns[name]`).
     case joint(table: Int)
@@ -82,6 +82,10 @@ public struct PriorFile: Sendable {
     public var title: String?
     public var run: RunSettings
     public var metrics: Metrics
+    /// Optional per-draw metrics asked for in [metrics]: `sprt_tokens_at_peak`,
+    /// `inference_gap_at_peak`.
+    public var sprtTokensAtPeak = false
+    public var inferenceGapAtPeak = false
     public var scenarios: [Scenario]
     public var copula: CopulaSpec?
 
@@ -177,6 +181,7 @@ struct PriorParser {
         try allowOnly(root, ["title", "run", "metrics", "inputs", "joint", "copula", "scenario"], at: [])
         let run = try parseRun(root["run"])
         let metrics = try parseMetrics(root["metrics"])
+        let flags = try parseMetricFlags(root["metrics"])
 
         // Base definitions: [inputs] and [[joint]].
         var baseTables: [JointTable] = []
@@ -236,7 +241,8 @@ struct PriorParser {
             }
         }
         return PriorFile(path: path, sha256: SHA256.hex(text), title: root["title"]?.string, run: run,
-                         metrics: metrics, scenarios: scenarios, copula: copula)
+                         metrics: metrics, sprtTokensAtPeak: flags.sprt, inferenceGapAtPeak: flags.inference,
+                         scenarios: scenarios, copula: copula)
     }
 
     /// Dimensions of the uniform design: one per random input and per joint table (the
@@ -316,7 +322,8 @@ struct PriorParser {
         m.benchmarkSteps = []
         guard let value else { return m }
         guard let t = value.table else { throw error(["metrics"], "must be a table: [metrics]") }
-        try allowOnly(t, ["gap_nats", "peak_fractions", "sprt_tokens", "benchmark_steps", "benchmark_points"], at: ["metrics"])
+        try allowOnly(t, ["gap_nats", "peak_fractions", "sprt_tokens", "benchmark_steps", "benchmark_points",
+                          "sprt_tokens_at_peak", "inference_gap_at_peak"], at: ["metrics"])
         func list(_ name: String, _ rule: String, _ ok: (Double) -> Bool) throws(PriorError) -> [Double]? {
             guard let values = try numbers(t[name], at: ["metrics", name]) else { return nil }
             if let bad = values.first(where: { !ok($0) }) { throw error(["metrics", name], "values must be \(rule) (got \(bad))") }
@@ -330,6 +337,16 @@ struct PriorParser {
         }
         if let v = try list("benchmark_points", "in (0, 100)", { $0 > 0 && $0 < 100 }) { m.benchmarkPoints = v }
         return m
+    }
+
+    func parseMetricFlags(_ value: TOMLValueConvertible?) throws(PriorError) -> (sprt: Bool, inference: Bool) {
+        guard let t = value?.table else { return (false, false) }
+        func flag(_ name: String) throws(PriorError) -> Bool {
+            guard let v = t[name] else { return false }
+            guard let b = v.bool else { throw error(["metrics", name], "must be true or false") }
+            return b
+        }
+        return (try flag("sprt_tokens_at_peak"), try flag("inference_gap_at_peak"))
     }
 
     // MARK: Inputs
@@ -351,7 +368,7 @@ struct PriorParser {
         if value.double != nil || value.int != nil { return .fixed(try number(value, at: key)) }
         if let s = value.string {
             do {
-                return .derived(try Expression.parse(s), text: s)
+                return .derived(try Formula.parse(s), text: s)
             } catch let e {
                 throw error(key, "expression \"\(s)\": \(e)")
             }

@@ -1,20 +1,20 @@
 /// A plain-text table: a header row, a rule, and rows, with columns padded to fit.
 /// The first column is left-aligned, the others right-aligned (numbers) unless listed in
 /// `leftColumns`.
-struct TextTable {
-    var header: [String]
-    var rows: [[String]] = []
-    var indent = "  "
+public struct TextTable: Sendable {
+    public var header: [String]
+    public var rows: [[String]] = []
+    public var indent = "  "
     /// Columns aligned left; the first always is.
-    var leftColumns: Set<Int> = [0]
+    public var leftColumns: Set<Int> = [0]
 
-    init(_ header: String...) { self.header = header }
-    init(_ header: [String]) { self.header = header }
+    public init(_ header: String...) { self.header = header }
+    public init(_ header: [String]) { self.header = header }
 
-    mutating func add(_ cells: String...) { rows.append(cells) }
-    mutating func add(_ cells: [String]) { rows.append(cells) }
+    public mutating func add(_ cells: String...) { rows.append(cells) }
+    public mutating func add(_ cells: [String]) { rows.append(cells) }
 
-    func rendered() -> String {
+    public func rendered() -> String {
         let all = [header] + rows
         let columns = all.map(\.count).max() ?? 0
         var widths = [Int](repeating: 0, count: columns)

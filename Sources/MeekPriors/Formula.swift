@@ -5,12 +5,12 @@ import Foundation
 ///
 /// Grammar: numbers, names, `+ - * / ^` (`^` binds tightest and to the right), unary
 /// minus, parentheses, and the functions `exp log ln log10 log2 sqrt abs min max pow`.
-public indirect enum Expression: Sendable, Equatable {
+public indirect enum Formula: Sendable, Equatable {
     case number(Double)
     case variable(String)
-    case negate(Expression)
-    case binary(Operator, Expression, Expression)
-    case call(Function, [Expression])
+    case negate(Formula)
+    case binary(Operator, Formula, Formula)
+    case call(Function, [Formula])
 
     public enum Operator: Character, Sendable { case add = "+", subtract = "-", multiply = "*", divide = "/", power = "^" }
 
@@ -62,8 +62,8 @@ public indirect enum Expression: Sendable, Equatable {
     }
 
     /// Parses `text`; throws a message saying where and what is wrong.
-    public static func parse(_ text: String) throws(ExpressionError) -> Expression {
-        var parser = ExpressionParser(Array(text.unicodeScalars))
+    public static func parse(_ text: String) throws(FormulaError) -> Formula {
+        var parser = FormulaParser(Array(text.unicodeScalars))
         let e = try parser.expression()
         parser.skipSpaces()
         if parser.position < parser.scalars.count {
@@ -74,19 +74,19 @@ public indirect enum Expression: Sendable, Equatable {
 }
 
 /// A syntax error in an expression, with the character position (1-based).
-public struct ExpressionError: Error, Sendable, CustomStringConvertible {
+public struct FormulaError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var position: Int
     public var description: String { "\(message) at character \(position)" }
 }
 
-struct ExpressionParser {
+struct FormulaParser {
     let scalars: [Unicode.Scalar]
     var position = 0
 
     init(_ scalars: [Unicode.Scalar]) { self.scalars = scalars }
 
-    func error(_ message: String) -> ExpressionError { ExpressionError(message: message, position: position + 1) }
+    func error(_ message: String) -> FormulaError { FormulaError(message: message, position: position + 1) }
 
     mutating func skipSpaces() {
         while position < scalars.count, scalars[position] == " " || scalars[position] == "\t" { position += 1 }
@@ -97,7 +97,7 @@ struct ExpressionParser {
         return position < scalars.count ? scalars[position] : nil
     }
 
-    mutating func expression() throws(ExpressionError) -> Expression {
+    mutating func expression() throws(FormulaError) -> Formula {
         var left = try term()
         while let c = peek(), c == "+" || c == "-" {
             position += 1
@@ -107,7 +107,7 @@ struct ExpressionParser {
         return left
     }
 
-    mutating func term() throws(ExpressionError) -> Expression {
+    mutating func term() throws(FormulaError) -> Formula {
         var left = try unary()
         while let c = peek(), c == "*" || c == "/" {
             position += 1
@@ -117,7 +117,7 @@ struct ExpressionParser {
         return left
     }
 
-    mutating func unary() throws(ExpressionError) -> Expression {
+    mutating func unary() throws(FormulaError) -> Formula {
         if peek() == "-" {
             position += 1
             return .negate(try unary())
@@ -126,7 +126,7 @@ struct ExpressionParser {
         return try power()
     }
 
-    mutating func power() throws(ExpressionError) -> Expression {
+    mutating func power() throws(FormulaError) -> Formula {
         let base = try primary()
         if peek() == "^" {
             position += 1
@@ -135,7 +135,7 @@ struct ExpressionParser {
         return base
     }
 
-    mutating func primary() throws(ExpressionError) -> Expression {
+    mutating func primary() throws(FormulaError) -> Formula {
         guard let c = peek() else { throw error("expression ends too early") }
         if c == "(" {
             position += 1
@@ -170,12 +170,12 @@ struct ExpressionParser {
             }
             let name = String(String.UnicodeScalarView(scalars[start..<position]))
             if peek() == "(" {
-                guard let f = Expression.Function(rawValue: name) else {
+                guard let f = Formula.Function(rawValue: name) else {
                     position = start
-                    throw error("unknown function '\(name)' (known: \(Expression.Function.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    throw error("unknown function '\(name)' (known: \(Formula.Function.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
                 position += 1
-                var args: [Expression] = []
+                var args: [Formula] = []
                 if peek() != ")" {
                     args.append(try expression())
                     while peek() == "," {

@@ -1,0 +1,60 @@
+/// What one worker learns about one metric: a mergeable histogram of the finite values,
+/// counts of "never" and "no lead", and exact counts of values at or below thresholds
+/// (for "happened by year Y"). All integer counts, so merging is order-independent.
+final class MetricAccumulator {
+    let histogram = Histogram()
+    var never: UInt64 = 0
+    var noLead: UInt64 = 0
+    let thresholds: [Double]
+    var atOrBelow: [UInt64]
+
+    init(thresholds: [Double]) {
+        self.thresholds = thresholds
+        atOrBelow = [UInt64](repeating: 0, count: thresholds.count)
+    }
+
+    @inline(__always) func add(_ v: Double) {
+        if v.isFinite {
+            histogram.add(v)
+            for i in thresholds.indices where v <= thresholds[i] { atOrBelow[i] &+= 1 }
+        } else if v > 0 {
+            never &+= 1
+        } else {
+            noLead &+= 1
+        }
+    }
+
+    func merge(_ other: MetricAccumulator) {
+        histogram.merge(other.histogram)
+        never &+= other.never
+        noLead &+= other.noLead
+        for i in atOrBelow.indices { atOrBelow[i] &+= other.atOrBelow[i] }
+    }
+}
+
+/// Count, mean and sum of squared deviations (Welford) of one metric's finite values over
+/// one block of draws, in draw order. Blocks are combined in block order (Chan et al.'s
+/// pairwise update), so means and standard deviations are numerically stable and
+/// bit-identical for any thread count.
+struct BlockSums: Sendable {
+    var count = 0.0
+    var mean = 0.0
+    var m2 = 0.0
+
+    @inline(__always) mutating func add(_ x: Double) {
+        count += 1
+        let delta = x - mean
+        mean += delta / count
+        m2 += delta * (x - mean)
+    }
+
+    mutating func combine(_ o: BlockSums) {
+        guard o.count > 0 else { return }
+        guard count > 0 else { self = o; return }
+        let n = count + o.count
+        let delta = o.mean - mean
+        mean += delta * (o.count / n)
+        m2 += o.m2 + delta * delta * (count * o.count / n)
+        count = n
+    }
+}

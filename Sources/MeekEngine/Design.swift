@@ -1,0 +1,62 @@
+import CGSL
+import MeekPriors
+
+/// Fills the uniforms of one block of draws: `u[i * dims + d]` for draw i, dimension d,
+/// all in (0, 1). The values depend only on (seed, sampler, block index, block size, dims),
+/// never on the thread, so any thread count or sharding gives the same draws.
+final class Design {
+    let kind: SamplerKind
+    let dims: Int
+    let seed: UInt64
+    private let rng = BlockRNG()
+    private var permutation: [Int] = []
+    private var sobol: OpaquePointer?
+    private var point: [Double]
+
+    init(kind: SamplerKind, dims: Int, seed: UInt64) {
+        self.kind = kind
+        self.dims = dims
+        self.seed = seed
+        point = [Double](repeating: 0, count: max(dims, 1))
+        if kind == .sobol, dims > 0 {
+            guard let q = gsl_qrng_alloc(meek_gsl_qrng_sobol(), UInt32(dims)) else { fatalError("GSL could not allocate Sobol'") }
+            sobol = OpaquePointer(q)
+        }
+    }
+
+    deinit { if let sobol { gsl_qrng_free(UnsafeMutablePointer(sobol)) } }
+
+    /// Fills `u` (capacity ≥ count·dims) for the `count` draws of block `block`, whose first
+    /// draw has global index `first`.
+    func fill(_ u: UnsafeMutablePointer<Double>, block: Int, first: Int, count: Int) {
+        guard dims > 0 else { return }
+        switch kind {
+        case .mc:
+            rng.start(seed: seed, block: block)
+            for i in 0..<(count * dims) { u[i] = rng.uniform() }
+        case .lhs:
+            // Each dimension: the block's draws take one stratum each of (0, 1), in a
+            // random order, at a uniform position within it.
+            rng.start(seed: seed, block: block)
+            if permutation.count != count { permutation = Array(0..<count) }
+            let n = Double(count)
+            for d in 0..<dims {
+                for i in 0..<count { permutation[i] = i }
+                permutation.withUnsafeMutableBytes { raw in
+                    gsl_ran_shuffle(rng.rng, raw.baseAddress, count, MemoryLayout<Int>.stride)
+                }
+                for i in 0..<count { u[i * dims + d] = (Double(permutation[i]) + rng.uniform()) / n }
+            }
+        case .sobol:
+            let q = UnsafeMutablePointer<gsl_qrng>(sobol!)
+            let status = meek_sobol_skip_to(q, UInt(first))
+            precondition(status == 0, "Sobol' skip failed (index \(first))")
+            point.withUnsafeMutableBufferPointer { p in
+                for i in 0..<count {
+                    _ = gsl_qrng_get(q, p.baseAddress)
+                    for d in 0..<dims { u[i * dims + d] = p[d] }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import MeekModel
+
+/// One reported metric of a draw.
+public struct MetricDefinition: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case peakTime, peakGap, sprtTokensAtPeak, inferenceGapAtPeak, inferenceParity
+        case convergence(GapThreshold)
+        case benchmarkPeakTime(steps: Int), benchmarkPeakGap(steps: Int)
+        case benchmarkConvergence(steps: Int, points: Double)
+    }
+
+    public var kind: Kind
+    /// Column name, e.g. `peak_time`, `converge_gap_0.01nats`.
+    public var id: String
+    /// Human label, e.g. "gap ≤ 0.01 nats".
+    public var label: String
+    /// Unit of the value: "years after start", "nats/token", "points", "tokens".
+    public var unit: String
+    /// Whether the value is a time after the start (reported also as a calendar year).
+    public var isTime: Bool { unit == "years after start" }
+    /// Whether the metric has no finite mean or variance under lognormal priors
+    /// (MODEL.md: convergence and parity times), so its mean is flagged unstable.
+    public var heavyTailed: Bool {
+        switch kind {
+        case .convergence, .inferenceParity, .benchmarkConvergence: true
+        default: false
+        }
+    }
+}
+
+/// The metrics a run reports, in column order, and their evaluation for one draw.
+public struct MetricSet: Sendable {
+    public let definitions: [MetricDefinition]
+    let benchmarkSteps: [Int]
+
+    public init(_ m: Metrics, sprtTokensAtPeak: Bool = false, inferenceGapAtPeak: Bool = false) {
+        func n(_ x: Double) -> String { formatShort(x) }
+        var d: [MetricDefinition] = [
+            .init(kind: .peakTime, id: "peak_time", label: "peak time (inflection)", unit: "years after start"),
+            .init(kind: .peakGap, id: "peak_gap", label: "peak gap", unit: "nats/token"),
+        ]
+        if sprtTokensAtPeak { d.append(.init(kind: .sprtTokensAtPeak, id: "sprt_tokens_at_peak", label: "SPRT tokens at the peak", unit: "tokens")) }
+        for g in m.gapNats {
+            d.append(.init(kind: .convergence(.nats(g)), id: "converge_gap_\(n(g))nats", label: "gap ≤ \(n(g)) nats", unit: "years after start"))
+        }
+        for f in m.peakFractions {
+            d.append(.init(kind: .convergence(.fractionOfPeak(f)), id: "converge_frac_\(n(f))", label: "gap ≤ \(n(f * 100))% of peak", unit: "years after start"))
+        }
+        for t in m.sprtTokens {
+            d.append(.init(kind: .convergence(.sprtTokens(t)), id: "converge_sprt_\(n(t))tokens", label: "SPRT needs ≥ \(n(t)) tokens", unit: "years after start"))
+        }
+        d.append(.init(kind: .inferenceParity, id: "inference_parity", label: "inference parity", unit: "years after start"))
+        if inferenceGapAtPeak { d.append(.init(kind: .inferenceGapAtPeak, id: "inference_gap_at_peak", label: "inference gap at the peak", unit: "nats/token")) }
+        for p in m.benchmarkSteps {
+            d.append(.init(kind: .benchmarkPeakTime(steps: p), id: "benchmark_p\(p)_peak_time", label: "benchmark p=\(p) peak time", unit: "years after start"))
+            d.append(.init(kind: .benchmarkPeakGap(steps: p), id: "benchmark_p\(p)_peak_gap", label: "benchmark p=\(p) peak gap", unit: "points"))
+            for pts in m.benchmarkPoints {
+                d.append(.init(kind: .benchmarkConvergence(steps: p, points: pts), id: "benchmark_p\(p)_converge_\(n(pts))pts",
+                               label: "benchmark p=\(p) gap ≤ \(n(pts)) points", unit: "years after start"))
+            }
+        }
+        definitions = d
+        benchmarkSteps = m.benchmarkSteps
+    }
+
+    public var count: Int { definitions.count }
+
+    /// Evaluates every metric of one draw into `out` (count values). Encoding: a finite value
+    /// ≥ 0; `+∞` = never (or an unbounded supremum); `−∞` = the SOTA model never leads.
+    @inline(__always)
+    func evaluate(_ model: GapModel, into out: UnsafeMutablePointer<Double>) {
+        let peak = model.trainingPeak
+        var curves: [Int: BenchmarkCurve] = [:]
+        for (i, def) in definitions.enumerated() {
+            let value: Double
+            switch def.kind {
+            case .peakTime: value = encode(peak.time)
+            case .peakGap:
+                switch peak {
+                case .attained(_, let g): value = g
+                case .neverPeaks(let sup): value = sup
+                case .noLead: value = -.infinity
+                }
+            case .sprtTokensAtPeak:
+                if case .attained(let t, _) = peak { value = model.sprtTokens(at: t) } else { value = encode(peak.time) }
+            case .inferenceGapAtPeak:
+                if case .attained(let t, _) = peak { value = model.inferenceGap(at: t) } else { value = encode(peak.time) }
+            case .inferenceParity: value = encode(model.inferenceParity)
+            case .convergence(let threshold): value = encode(model.convergence(threshold, peak: peak))
+            case .benchmarkPeakTime(let p):
+                value = encode(curve(p, model, &curves).peak.time)
+            case .benchmarkPeakGap(let p):
+                let c = curve(p, model, &curves)
+                value = c.peak.gap ?? -.infinity
+            case .benchmarkConvergence(let p, let pts):
+                value = encode(curve(p, model, &curves).convergence(pointsAtOrBelow: pts))
+            }
+            out[i] = value
+        }
+    }
+
+    private func curve(_ p: Int, _ model: GapModel, _ cache: inout [Int: BenchmarkCurve]) -> BenchmarkCurve {
+        if let c = cache[p] { return c }
+        let c = BenchmarkCurve(model: model, steps: p)
+        cache[p] = c
+        return c
+    }
+}
+
+@inline(__always) func encode(_ m: Moment) -> Double {
+    switch m {
+    case .at(let t): t
+    case .never: .infinity
+    case .noLead: -.infinity
+    }
+}
+
+/// Compact number text for ids and labels: 0.01, 1000, 1e-05.
+public func formatShort(_ x: Double) -> String {
+    if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+    return String(x)
+}
