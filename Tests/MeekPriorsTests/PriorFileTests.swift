@@ -1,0 +1,169 @@
+import CGSL
+import Foundation
+import MeekModel
+@testable import MeekPriors
+import Testing
+
+/// Parses prior-file text as if it were `test.toml` in the repository's priors folder.
+func parsePrior(_ text: String) throws(PriorError) -> PriorFile {
+    try PriorFile.parse(text, path: "test.toml", directory: priorsDirectory)
+}
+
+let priorsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("priors").path
+
+/// The error a prior text raises (or nil).
+func priorError(_ text: String) -> PriorError? {
+    do { _ = try parsePrior(text); return nil } catch { return error }
+}
+
+@Suite struct PriorParsingTests {
+    @Test func everyDistributionParses() throws {
+        let p = try parsePrior("""
+            [inputs]
+            g_h = { dist = "lognormal", median = 1.4, sigma10 = 0.025 }
+            g_alg = { dist = "lognormal", p5 = 1.8, p95 = 5.3 }
+            g_c = { dist = "lognormal", mean = 4.7, sd = 0.5 }
+            g_i = "g_c / g_h + 0 * (n + u + lu + be + pe + tr + ga + st + ch + tn)"
+            n = { dist = "normal", mean = 1, sd = 2 }
+            u = { dist = "uniform", min = 0, max = 2 }
+            lu = { dist = "loguniform", min = 1, max = 100 }
+            be = { dist = "beta", a = 2, b = 5 }
+            pe = { dist = "pert", min = 0, mode = 1, max = 4 }
+            tr = { dist = "triangular", min = 0, mode = 1, max = 4 }
+            ga = { dist = "gamma", shape = 2, scale = 3 }
+            st = { dist = "student_t", nu = 3, location = 1, scale = 2 }
+            ch = { dist = "choice", values = [1, 2, 3], weights = [1, 1, 2] }
+            tn = { dist = "normal", mean = 0, sd = 1, truncate = [0, inf] }
+            """)
+        let defs = p.scenarios[0].definitions
+        guard case .random(let gAlg) = defs["g_alg"], case .lognormal(let mu, let sigma) = gAlg.distribution else {
+            Issue.record("g_alg"); return
+        }
+        // Two percentiles pin the lognormal: its 5th and 95th are the given values.
+        #expect(abs(exp(mu + sigma * gsl_cdf_ugaussian_Pinv(0.05)) - 1.8) < 1e-12)
+        #expect(abs(exp(mu + sigma * gsl_cdf_ugaussian_Pinv(0.95)) - 5.3) < 1e-12)
+        guard case .random(let gC) = defs["g_c"], case .lognormal(let mu2, let s2) = gC.distribution else {
+            Issue.record("g_c"); return
+        }
+        #expect(abs(exp(mu2 + s2 * s2 / 2) - 4.7) < 1e-12)  // lognormal mean
+        guard case .random(let gH) = defs["g_h"], case .lognormal(let mu3, let s3) = gH.distribution else {
+            Issue.record("g_h"); return
+        }
+        #expect(abs(mu3 - log(1.4)) < 1e-15 && abs(s3 - 0.025 * log(10)) < 1e-15)
+        #expect(p.scenarios[0].order.firstIndex(of: "g_i")! > p.scenarios[0].order.firstIndex(of: "g_c")!)
+        // Inputs not given take the paper's values.
+        #expect(defs["alpha"] == .fixed(0.154))
+        #expect(p.uncertainInputs.contains("g_i") && !p.uncertainInputs.contains("alpha"))
+    }
+
+    @Test func derivedInputsAndFormulas() throws {
+        let e = try Formula.parse("2^(12 / doubling_months) - -1 + log10(100) * max(1, 2)")
+        #expect(abs(e.evaluate { _ in 8 } - (pow(2, 1.5) + 1 + 4)) < 1e-12)
+        #expect(try Formula.parse("2^3^2").evaluate { _ in 0 } == 512)  // right-associative
+        #expect(try Formula.parse("-2^2").evaluate { _ in 0 } == -4)
+        #expect(throws: FormulaError.self) { try Formula.parse("1 +") }
+        #expect(throws: FormulaError.self) { try Formula.parse("foo(1)") }
+    }
+
+    @Test func runSettingsAndMetrics() throws {
+        let p = try parsePrior("""
+            [run]
+            draws = 5_000
+            seed = 42
+            sampler = "lhs"
+            start_year = 2020
+            quantiles = [0.1, 0.9]
+            [metrics]
+            gap_nats = [0.02]
+            benchmark_steps = [1, 5]
+            """)
+        #expect(p.run.draws == 5000 && p.run.seed == 42 && p.run.sampler == .lhs && p.run.startYear == 2020)
+        #expect(p.metrics.gapNats == [0.02] && p.metrics.benchmarkSteps == [1, 5])
+    }
+
+    @Test func scenariosAndJointTables() throws {
+        let p = try PriorFile.load(path: priorsDirectory + "/baseline.toml")
+        #expect(p.scenarios.map(\.name) == ["chinchilla", "besiroglu"])
+        #expect(p.scenarios.map(\.weight) == [0.5, 0.5])
+        let besiroglu = p.scenarios[1]
+        #expect(besiroglu.tables.count == 1 && besiroglu.tables[0].rowCount == 4000)
+        #expect(besiroglu.definitions["alpha"] == .joint(table: 0))
+        #expect(besiroglu.tables[0].columns["A"]![0] == 2334.85)  // K_C of the first row
+        #expect(p.scenarios[0].definitions["alpha"] == .fixed(0.154))
+        #expect(p.sha256.count == 64)
+    }
+
+    @Test func copulaConvertsRankCorrelation() throws {
+        let p = try parsePrior("""
+            [inputs]
+            g_h = { dist = "lognormal", median = 1.4, sigma = 0.05 }
+            g_alg = { dist = "lognormal", median = 2.8, sigma = 0.3 }
+            [copula]
+            inputs = ["g_h", "g_alg"]
+            rank_correlation = [[1, 0.5], [0.5, 1]]
+            """)
+        let l = try #require(p.copula).cholesky
+        #expect(abs(l[1][0] - 2 * sin(Double.pi * 0.5 / 6)) < 1e-15)  // Pearson of the normal scores
+    }
+
+    @Test func sha256MatchesNISTVectors() {
+        #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(SHA256.hex(String(repeating: "a", count: 1000)).count == 64)
+    }
+}
+
+/// Every malformed prior file: a clear error naming the key (and line where the key is
+/// on one), never a crash.
+@Suite struct BadPriorTests {
+    static let cases: [(name: String, text: String, key: String, line: Int?, says: String)] = [
+        ("unknown distribution", "[inputs]\ng_h = { dist = \"lognormal2\", median = 1.4, sigma = 0.1 }", "inputs.g_h.dist", 2, "unknown distribution"),
+        ("unknown input", "[inputs]\ng_hh = 1.4", "inputs.g_hh", 2, "did you mean 'g_h'"),
+        ("missing spread", "[inputs]\ng_h = { dist = \"lognormal\", median = 1.4 }", "inputs.g_h", 2, "needs sigma"),
+        ("negative spread", "[inputs]\ng_h = { dist = \"lognormal\", median = 1.4, sigma = -0.1 }", "inputs.g_h.sigma", 2, "must be > 0"),
+        ("percentiles out of order", "[inputs]\ng_h = { dist = \"lognormal\", p5 = 5.3, p95 = 1.8 }", "inputs.g_h.p95", 2, "out of order"),
+        ("truncation without mass", "[inputs]\ng_h = { dist = \"uniform\", min = 1, max = 2, truncate = [3, 4] }", "inputs.g_h.truncate", 2, "excludes all"),
+        ("impossible support", "\n[inputs]\ng_h = { dist = \"normal\", mean = 1.4, sd = 0.1 }", "inputs.g_h", 3, "allows values ≤ 0"),
+        ("alpha support", "[inputs]\nalpha = { dist = \"uniform\", min = 0, max = 0.2 }", "inputs.alpha", 2, "allows values ≤ 0"),
+        ("negative fixed growth", "[inputs]\ng_i = -2", "inputs.g_i", 2, "must be > 0"),
+        ("bad correlation", "[inputs]\ng_h = { dist = \"lognormal\", median = 1.4, sigma = 0.1 }\ng_alg = { dist = \"lognormal\", median = 2.8, sigma = 0.1 }\ng_i = { dist = \"lognormal\", median = 3.5, sigma = 0.1 }\n[copula]\ninputs = [\"g_h\", \"g_alg\", \"g_i\"]\nrank_correlation = [[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]]", "copula.rank_correlation", 7, "not positive definite"),
+        ("missing data file", "[[joint]]\nfile = \"data/nope.csv\"\ncolumns = { alpha = \"alpha_C\" }", "joint[1].file", 2, "not found"),
+        ("missing column", "[[joint]]\nfile = \"data/besiroglu2024-bootstrap.csv\"\ncolumns = { alpha = \"alpha_X\" }", "joint[1].columns.alpha", 3, "no column"),
+        ("zero draws", "[run]\ndraws = 0", "run.draws", 2, "must be a whole number > 0"),
+        ("negative draws", "[run]\ndraws = -5", "run.draws", 2, "> 0"),
+        ("cycle", "[inputs]\ng_i = \"g_c / g_h\"\ng_c = \"g_i * g_h\"", "inputs.g_c", 3, "cycle"),
+        ("unknown name in expression", "[inputs]\ng_i = \"g_cc / g_h\"", "inputs.g_i", 2, "'g_cc', which is not defined"),
+        ("bad expression", "[inputs]\ng_i = \"g_c / \"", "inputs.g_i", 2, "expression"),
+        ("unknown key", "[run]\ndraw = 10", "run.draw", 2, "unknown key"),
+        ("unknown table", "[inptus]\ng_h = 1", "inptus", 1, "unknown key"),
+        ("sampler", "[run]\nsampler = \"quasi\"", "run.sampler", 2, "must be one of"),
+        ("scenario weight", "[[scenario]]\nname = \"a\"\nweight = 0", "scenario[1].weight", 3, "must be > 0"),
+        ("start_year as input", "[inputs]\nstart_year = 2020", "inputs.start_year", 2, "run setting"),
+        ("typo in distribution field", "[inputs]\ng_h = { dist = \"lognormal\", median = 1.4, sigmaa = 0.1 }", "inputs.g_h.sigmaa", 2, "unknown key"),
+        ("quantile out of range", "[run]\nquantiles = [0.5, 1.5]", "run.quantiles", 2, "in (0, 1)"),
+    ]
+
+    @Test(arguments: cases.map(\.name))
+    func badPriorIsAClearError(name: String) throws {
+        let c = Self.cases.first { $0.name == name }!
+        let error = try #require(priorError(c.text), "\(name) was accepted")
+        #expect(error.file == "test.toml")
+        #expect(error.key == c.key, "\(error)")
+        #expect(error.line == c.line, "\(error)")
+        #expect(error.message.contains(c.says), "\(error)")
+        #expect(error.description.hasPrefix("test.toml:\(c.line.map(String.init) ?? "")"))
+    }
+
+    @Test func tomlSyntaxErrorHasItsLine() throws {
+        let error = try #require(priorError("[run]\ndraws = 10\nseed = = 3\n"))
+        #expect(error.line == 3)
+        #expect(error.message.contains("TOML syntax"))
+    }
+
+    @Test func missingPriorFile() {
+        #expect(throws: PriorError.self) { try PriorFile.load(path: "/nonexistent/x.toml") }
+    }
+}
