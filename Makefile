@@ -1,8 +1,10 @@
 # meek — Monte Carlo uncertainty analysis of the "Meek Models" capability-gap model.
 #
 #   make / make build   release build of the `meek` tool
-#   make run            the main job (today: the paper's point evaluation, `meek model`)
+#   make run            the main job: `meek run priors/baseline.toml` → results/baseline/
 #   make test           the whole test suite (what CI runs)
+#   make results        regenerate everything under results/
+#   make bench          throughput (draws/s at 1 and 2 threads) and peak memory
 #
 # Every target first makes sure GSL is installed (Debian's libgsl-dev), so a fresh
 # machine needs nothing else.
@@ -11,7 +13,7 @@ SWIFT        ?= swift
 SWIFT_FLAGS  ?=
 RELEASE_BIN  := .build/release/meek
 
-.PHONY: all build run test deps clean
+.PHONY: all build run test results bench deps clean
 
 all: build
 
@@ -30,7 +32,19 @@ build: deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS) --product meek
 
 run: build
-	$(RELEASE_BIN) model
+	$(RELEASE_BIN) run priors/baseline.toml --out results/baseline
+
+# Every committed result: the baseline, the paper's point values and each scenario file.
+SCENARIOS := paper kaplan besiroglu cottier stall high-investment
+results: build
+	$(RELEASE_BIN) run priors/baseline.toml --out results/baseline --quiet
+	@for s in $(SCENARIOS); do echo "meek run priors/$$s.toml"; \
+	  $(RELEASE_BIN) run priors/$$s.toml --out results/$$s --quiet || exit 1; done
+
+bench: deps
+	$(SWIFT) build -c release $(SWIFT_FLAGS) --product meek
+	$(SWIFT) build -c release $(SWIFT_FLAGS) --product meek-bench
+	.build/release/meek-bench --priors priors/baseline.toml --meek $(RELEASE_BIN)
 
 test: deps
 	$(SWIFT) test $(SWIFT_FLAGS)

@@ -54,6 +54,9 @@ let package = Package(
 
         .executableTarget(name: "meek", dependencies: ["MeekCLI"]),
 
+        /// `make bench`: engine throughput at 1 and 2 threads, and peak memory.
+        .executableTarget(name: "meek-bench", dependencies: ["MeekEngine", "MeekPriors", "MeekModel"], path: "Sources/MeekBench"),
+
         // MARK: - Implementation details
 
         /// GSL through one header of static inline accessors (Debian: libgsl-dev).
