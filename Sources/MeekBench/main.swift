@@ -29,6 +29,9 @@ let metricSet = MetricSet(metrics)
 
 print("meek-bench: \(priorPath), \(metricSet.definitions.map(\.id).joined(separator: ", "))"); fflush(nil)
 print("  \(draws) draws per run, best of \(repeats); \(ProcessInfo.processInfo.activeProcessorCount) cores"); fflush(nil)
+for (stage, ns) in StageTiming.measure(RunConfiguration(prior: prior, seed: 1, sampler: .mc, metrics: metricSet), draws: 1 << 20) {
+    print(String(format: "  stage %-22@ %7.1f ns/draw (1 thread)", stage, ns)); fflush(nil)
+}
 var rates: [Int: Double] = [:]
 for threads in [1, 2] {
     var best = Double.infinity

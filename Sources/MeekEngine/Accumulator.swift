@@ -3,10 +3,10 @@
 /// (for "happened by year Y"). All integer counts, so merging is order-independent.
 final class MetricAccumulator {
     let histogram = Histogram()
-    var never: UInt64 = 0
-    var noLead: UInt64 = 0
+    @exclusivity(unchecked) var never: UInt64 = 0
+    @exclusivity(unchecked) var noLead: UInt64 = 0
     let thresholds: [Double]
-    var atOrBelow: [UInt64]
+    @exclusivity(unchecked) var atOrBelow: [UInt64]
 
     init(thresholds: [Double]) {
         self.thresholds = thresholds
@@ -32,20 +32,30 @@ final class MetricAccumulator {
     }
 }
 
-/// Count, mean and sum of squared deviations (Welford) of one metric's finite values over
-/// one block of draws, in draw order. Blocks are combined in block order (Chan et al.'s
-/// pairwise update), so means and standard deviations are numerically stable and
-/// bit-identical for any thread count.
+/// Count, mean and sum of squared deviations of one metric's finite values over one block
+/// of draws. Within a block the sums are of deviations from the block's first finite value
+/// (stable without a division per value); blocks are combined in block order (Chan et al.'s
+/// pairwise update), so means and standard deviations are bit-identical for any thread
+/// count.
 struct BlockSums: Sendable {
     var count = 0.0
     var mean = 0.0
     var m2 = 0.0
 
-    @inline(__always) mutating func add(_ x: Double) {
-        count += 1
-        let delta = x - mean
-        mean += delta / count
-        m2 += delta * (x - mean)
+    /// Shifted sums of one block, turned into (count, mean, m2) by `finish`.
+    struct Running {
+        var n = 0.0, shift = 0.0, s1 = 0.0, s2 = 0.0
+        @inline(__always) mutating func add(_ x: Double) {
+            if n == 0 { shift = x }
+            n += 1
+            let d = x - shift
+            s1 += d
+            s2 += d * d
+        }
+        func finish() -> BlockSums {
+            guard n > 0 else { return BlockSums() }
+            return BlockSums(count: n, mean: shift + s1 / n, m2: max(s2 - s1 * s1 / n, 0))
+        }
     }
 
     mutating func combine(_ o: BlockSums) {

@@ -1,7 +1,7 @@
 import CGSL
 import MeekPriors
 
-/// Fills the uniforms of one block of draws: `u[i * dims + d]` for draw i, dimension d,
+/// Fills the uniforms of one block of draws: `u[d * stride + i]` for draw i, dimension d,
 /// all in (0, 1). The values depend only on (seed, sampler, block index, block size, dims),
 /// never on the thread, so any thread count or sharding gives the same draws.
 final class Design {
@@ -26,14 +26,14 @@ final class Design {
 
     deinit { if let sobol { gsl_qrng_free(UnsafeMutablePointer(sobol)) } }
 
-    /// Fills `u` (capacity ≥ count·dims) for the `count` draws of block `block`, whose first
-    /// draw has global index `first`.
-    func fill(_ u: UnsafeMutablePointer<Double>, block: Int, first: Int, count: Int) {
+    /// Fills `u` (capacity ≥ dims·stride, stride ≥ count) for the `count` draws of block
+    /// `block`, whose first draw has global index `first`.
+    func fill(_ u: UnsafeMutablePointer<Double>, block: Int, first: Int, count: Int, stride: Int) {
         guard dims > 0 else { return }
         switch kind {
         case .mc:
             rng.start(seed: seed, block: block)
-            for i in 0..<(count * dims) { u[i] = rng.uniform() }
+            for i in 0..<count { for d in 0..<dims { u[d * stride + i] = rng.uniform() } }
         case .lhs:
             // Each dimension: the block's draws take one stratum each of (0, 1), in a
             // random order, at a uniform position within it.
@@ -45,7 +45,7 @@ final class Design {
                 permutation.withUnsafeMutableBytes { raw in
                     gsl_ran_shuffle(rng.rng, raw.baseAddress, count, MemoryLayout<Int>.stride)
                 }
-                for i in 0..<count { u[i * dims + d] = (Double(permutation[i]) + rng.uniform()) / n }
+                for i in 0..<count { u[d * stride + i] = (Double(permutation[i]) + rng.uniform()) / n }
             }
         case .sobol:
             let q = UnsafeMutablePointer<gsl_qrng>(sobol!)
@@ -54,7 +54,7 @@ final class Design {
             point.withUnsafeMutableBufferPointer { p in
                 for i in 0..<count {
                     _ = gsl_qrng_get(q, p.baseAddress)
-                    for d in 0..<dims { u[i * dims + d] = p[d] }
+                    for d in 0..<dims { u[d * stride + i] = p[d] }
                 }
             }
         }

@@ -111,17 +111,21 @@ public enum Engine {
             def.isTime ? config.prior.run.convergeBy.map { $0 - config.prior.run.startYear } : []
         } + config.prior.uncertainInputs.map { _ in [Double]() }
 
+        let layout = BlockLayout(plan: plan, prior: config.prior, metrics: config.metrics)
+
         DispatchQueue.concurrentPerform(iterations: config.threads) { _ in
             let accumulators = thresholds.map { MetricAccumulator(thresholds: $0) }
             let design = Design(kind: config.sampler, dims: plan.dims, seed: config.seed)
             let n = RunConfiguration.blockSize
             let u = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.dims, 1) * n)
-            let slots = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.names.count, 1))
-            let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.copulaDims.count, 1))
-            let row = UnsafeMutablePointer<Double>.allocate(capacity: max(valueCount, 1))
+            let slotValues = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.names.count, 1) * n)
+            let scenarioOf = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+            let values = UnsafeMutablePointer<Double>.allocate(capacity: max(metricCount, 1) * n)
             let rowWidth = columns.count
             let saved = sink == nil ? nil : UnsafeMutablePointer<Double>.allocate(capacity: n * rowWidth)
-            defer { u.deallocate(); slots.deallocate(); scratch.deallocate(); row.deallocate(); saved?.deallocate() }
+            defer { u.deallocate(); slotValues.deallocate(); scenarioOf.deallocate(); values.deallocate(); saved?.deallocate() }
+            var scratch = BlockScratch(scenarios: plan.scenarios.count)
+            let inputs = layout.inputs(columns: slotValues, stride: n)
             var scenarioCounts = [Int](repeating: 0, count: plan.scenarios.count)
             var firstError: DrawError?
             while true {
@@ -129,34 +133,34 @@ public enum Engine {
                 if b >= blocks || b > firstErrorBlock.load(ordering: .relaxed) { break }
                 let first = b * n
                 let count = min(n, config.draws - first)
-                design.fill(u, block: b, first: first, count: count)
-                var blockSums = [BlockSums](repeating: BlockSums(), count: valueCount)
-                for i in 0..<count {
-                    let ui = u + i * plan.dims
-                    let (s, parameters, error) = plan.draw(ui, slots: slots, scratch: scratch)
-                    if var error {
-                        error.draw = first + i
-                        if firstError == nil || error.draw < firstError!.draw { firstError = error }
-                        _ = firstErrorBlock.min(b, ordering: .relaxed)
-                        break
-                    }
-                    scenarioCounts[s] += 1
-                    config.metrics.evaluate(GapModel(unchecked: parameters), into: row)
-                    for (j, slot) in savedInputs.enumerated() { row[metricCount + j] = slots[slot] }
-                    for m in 0..<valueCount {
-                        let v = row[m]
-                        accumulators[m].add(v)
-                        if v.isFinite { blockSums[m].add(v) }
-                    }
-                    if let saved {
-                        var c = saved + i * rowWidth
-                        if mixture { c.pointee = Double(s); c += 1 }
-                        for j in savedInputs.indices { c.pointee = row[metricCount + j]; c += 1 }
-                        for m in 0..<metricCount { c[m] = row[m] }
-                    }
+                design.fill(u, block: b, first: first, count: count, stride: n)
+                if var error = plan.drawBlock(u, count: count, stride: n, columns: slotValues, scenarioOf: scenarioOf, scratch: &scratch) {
+                    error.draw += first
+                    if firstError == nil || error.draw < firstError!.draw { firstError = error }
+                    _ = firstErrorBlock.min(b, ordering: .relaxed)
+                    continue
                 }
-                for m in 0..<valueCount { sharedSums[b * valueCount + m] = blockSums[m] }
+                for i in 0..<count { scenarioCounts[Int(scenarioOf[i])] += 1 }
+                layout.evaluate(inputs, columns: slotValues, stride: n, count: count, into: values)
+                // Accumulate each value column: the metrics, then the uncertain inputs.
+                for m in 0..<valueCount {
+                    let column = m < metricCount ? values + m * n : slotValues + savedInputs[m - metricCount] * n
+                    let accumulator = accumulators[m]
+                    var running = BlockSums.Running()
+                    for i in 0..<count {
+                        let v = column[i]
+                        accumulator.add(v)
+                        if v.isFinite { running.add(v) }
+                    }
+                    sharedSums[b * valueCount + m] = running.finish()
+                }
                 if let saved, let sink, firstError == nil {
+                    for i in 0..<count {
+                        var c = saved + i * rowWidth
+                        if mixture { c.pointee = Double(scenarioOf[i]); c += 1 }
+                        for slot in savedInputs { c.pointee = slotValues[slot * n + i]; c += 1 }
+                        for m in 0..<metricCount { c[m] = values[m * n + i] }
+                    }
                     sink.write(block: b, firstDraw: first, rows: count,
                                values: UnsafeBufferPointer(start: saved, count: count * rowWidth))
                 }
@@ -195,5 +199,98 @@ final class WorkerOutput: @unchecked Sendable {
         self.accumulators = accumulators
         self.scenarioCounts = scenarioCounts
         self.error = error
+    }
+}
+
+/// Where each model input of a block lives (a slot column, or one constant for every draw
+/// and scenario), and how the metrics are computed: the block kernel, then the benchmark
+/// metrics draw by draw.
+struct BlockLayout: @unchecked Sendable {
+    let sources: [ParameterKey: Source]
+    let kernelMetrics: [(index: Int, metric: KernelMetric)]
+    let benchmarkMetrics: [(index: Int, kind: MetricDefinition.Kind)]
+    let metricCount: Int
+    /// `g_inf` is not given anywhere, so it follows `g_alg`.
+    let gInfFollowsGAlg: Bool
+
+    enum Source { case slot(Int), constant(Double) }
+
+    init(plan: Plan, prior: PriorFile, metrics: MetricSet) {
+        var sources: [ParameterKey: Source] = [:]
+        for key in ParameterKey.allCases where key != .startYear {
+            let definitions = prior.scenarios.map { $0.definitions[key.rawValue] }
+            if let first = definitions[0], case .fixed(let v) = first, definitions.allSatisfy({ $0 == first }) {
+                sources[key] = .constant(v)
+            } else if definitions.allSatisfy({ $0 != nil }), let slot = plan.names.firstIndex(of: key.rawValue) {
+                sources[key] = .slot(slot)
+            }
+        }
+        gInfFollowsGAlg = sources[.gInf] == nil
+        if gInfFollowsGAlg { sources[.gInf] = sources[.gAlg] }  // unset: follows g_alg
+        if sources[.investStopYears] == nil { sources[.investStopYears] = .constant(.infinity) }
+        self.sources = sources
+        kernelMetrics = metrics.definitions.enumerated().compactMap { i, d in d.kernelMetric.map { (i, $0) } }
+        benchmarkMetrics = metrics.definitions.enumerated().compactMap { i, d in d.kernelMetric == nil ? (i, d.kind) : nil }
+        metricCount = metrics.count
+    }
+
+    func column(_ key: ParameterKey, _ columns: UnsafeMutablePointer<Double>, _ stride: Int) -> Column {
+        switch sources[key] ?? .constant(Parameters()[key] ?? .nan) {
+        case .slot(let s): Column(UnsafePointer(columns + s * stride))
+        case .constant(let v): Column(constant: v)
+        }
+    }
+
+    func inputs(columns c: UnsafeMutablePointer<Double>, stride n: Int) -> BlockInputs {
+        BlockInputs(alpha: column(.alpha, c, n), A: column(.A, c, n), L0: column(.L0, c, n), gH: column(.gH, c, n),
+                    gAlg: column(.gAlg, c, n), gI: column(.gI, c, n), flopPerUSD: column(.flopPerUSD, c, n),
+                    meekBudgetUSD: column(.meekBudgetUSD, c, n), sotaBudgetUSD: column(.sotaBudgetUSD, c, n),
+                    investStopYears: column(.investStopYears, c, n), inferenceUSDPerToken: column(.inferenceUSDPerToken, c, n),
+                    gInf: column(.gInf, c, n), sprtError: column(.sprtError, c, n), bayesSlowdown: column(.bayesSlowdown, c, n))
+    }
+
+    /// Every metric of the block's draws into `out[m·stride + i]`.
+    func evaluate(_ inputs: BlockInputs, columns: UnsafeMutablePointer<Double>, stride: Int, count: Int,
+                  into out: UnsafeMutablePointer<Double>) {
+        if kernelMetrics.count == metricCount {
+            GapKernel.evaluate(inputs, count: count, metrics: kernelMetrics.map(\.metric), into: out, stride: stride)
+            return
+        }
+        let temporary = UnsafeMutablePointer<Double>.allocate(capacity: max(kernelMetrics.count, 1) * count)
+        defer { temporary.deallocate() }
+        GapKernel.evaluate(inputs, count: count, metrics: kernelMetrics.map(\.metric), into: temporary, stride: count)
+        for (k, (index, _)) in kernelMetrics.enumerated() {
+            (out + index * stride).update(from: temporary + k * count, count: count)
+        }
+        guard !benchmarkMetrics.isEmpty else { return }
+        for i in 0..<count {
+            var p = Parameters()
+            for key in ParameterKey.allCases where key != .startYear {
+                switch sources[key] {
+                case .slot(let s): p[key] = columns[s * stride + i]
+                case .constant(let v): p[key] = key == .investStopYears && !v.isFinite ? nil : v
+                case nil: break
+                }
+            }
+            if gInfFollowsGAlg { p.gInf = nil }
+            let model = GapModel(unchecked: p)
+            var curves: [Int: BenchmarkCurve] = [:]
+            for (index, kind) in benchmarkMetrics {
+                let value: Double
+                switch kind {
+                case .benchmarkPeakTime(let steps):
+                    let c = curves[steps] ?? BenchmarkCurve(model: model, steps: steps); curves[steps] = c
+                    value = encode(c.peak.time)
+                case .benchmarkPeakGap(let steps):
+                    let c = curves[steps] ?? BenchmarkCurve(model: model, steps: steps); curves[steps] = c
+                    value = c.peak.gap ?? -.infinity
+                case .benchmarkConvergence(let steps, let points):
+                    let c = curves[steps] ?? BenchmarkCurve(model: model, steps: steps); curves[steps] = c
+                    value = encode(c.convergence(pointsAtOrBelow: points))
+                default: continue
+                }
+                out[index * stride + i] = value
+            }
+        }
     }
 }

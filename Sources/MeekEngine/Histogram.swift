@@ -12,18 +12,18 @@ final class Histogram {
     static let binsPerPage = 1 << mantissaBits
     static let pageCount = 2047  // biased exponents 1...2046 (normal numbers), index = exponent
 
-    private(set) var pages: [UnsafeMutablePointer<UInt64>?]
+    @exclusivity(unchecked) private(set) var pages: [UnsafeMutablePointer<UInt64>?]
     /// Pages of negative values, by the exponent of their magnitude.
-    private(set) var negativePages: [UnsafeMutablePointer<UInt64>?]
+    @exclusivity(unchecked) private(set) var negativePages: [UnsafeMutablePointer<UInt64>?]
     /// Exact zeros and values below the smallest normal double.
-    private(set) var zeros: UInt64 = 0
-    private(set) var tiny: UInt64 = 0
-    private(set) var count: UInt64 = 0
-    private(set) var minimum = Double.infinity
-    private(set) var maximum = -Double.infinity
+    @exclusivity(unchecked) private(set) var zeros: UInt64 = 0
+    @exclusivity(unchecked) private(set) var tiny: UInt64 = 0
+    @exclusivity(unchecked) private(set) var count: UInt64 = 0
+    @exclusivity(unchecked) private(set) var minimum = Double.infinity
+    @exclusivity(unchecked) private(set) var maximum = -Double.infinity
     /// Up to 8 distinct exact values with counts; nil once there were more.
-    private(set) var atoms: [(value: Double, count: UInt64)]? = []
-    private var lastAtom = 0
+    @exclusivity(unchecked) private(set) var atoms: [(value: Double, count: UInt64)]? = []
+    @exclusivity(unchecked) private var lastAtom = 0
 
     init() {
         pages = [UnsafeMutablePointer<UInt64>?](repeating: nil, count: Self.pageCount)

@@ -10,6 +10,19 @@ public struct MetricDefinition: Sendable, Hashable {
     }
 
     public var kind: Kind
+
+    /// The block kernel's metric, or nil for the benchmark metrics.
+    var kernelMetric: KernelMetric? {
+        switch kind {
+        case .peakTime: .peakTime
+        case .peakGap: .peakGap
+        case .sprtTokensAtPeak: .sprtTokensAtPeak
+        case .inferenceGapAtPeak: .inferenceGapAtPeak
+        case .inferenceParity: .inferenceParity
+        case .convergence(let t): .convergence(t)
+        case .benchmarkPeakTime, .benchmarkPeakGap, .benchmarkConvergence: nil
+        }
+    }
     /// Column name, e.g. `peak_time`, `converge_gap_0.01nats`.
     public var id: String
     /// Human label, e.g. "gap ≤ 0.01 nats".

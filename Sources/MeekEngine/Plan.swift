@@ -21,6 +21,45 @@ indirect enum SlotExpression: Sendable {
         }
     }
 
+    /// Evaluates over the draws `index(0..<count)` of a block held in slot columns.
+    func evaluateColumn(columns: UnsafeMutablePointer<Double>, stride: Int, count: Int, index: (Int) -> Int) -> [Double] {
+        switch self {
+        case .number(let x): return [Double](repeating: x, count: count)
+        case .slot(let s):
+            let col = columns + s * stride
+            return (0..<count).map { col[index($0)] }
+        case .negate(let a): return a.evaluateColumn(columns: columns, stride: stride, count: count, index: index).map { -$0 }
+        case .binary(let op, let a, let b):
+            var x = a.evaluateColumn(columns: columns, stride: stride, count: count, index: index)
+            let y = b.evaluateColumn(columns: columns, stride: stride, count: count, index: index)
+            switch op {
+            case .add: for j in 0..<count { x[j] += y[j] }
+            case .subtract: for j in 0..<count { x[j] -= y[j] }
+            case .multiply: for j in 0..<count { x[j] *= y[j] }
+            case .divide: for j in 0..<count { x[j] /= y[j] }
+            case .power: for j in 0..<count { x[j] = Foundation.pow(x[j], y[j]) }
+            }
+            return x
+        case .call(let f, let args):
+            var x = args[0].evaluateColumn(columns: columns, stride: stride, count: count, index: index)
+            let y = args.count > 1 ? args[1].evaluateColumn(columns: columns, stride: stride, count: count, index: index) : []
+            for j in 0..<count {
+                switch f {
+                case .exp: x[j] = Foundation.exp(x[j])
+                case .log, .ln: x[j] = Foundation.log(x[j])
+                case .log10: x[j] = Foundation.log10(x[j])
+                case .log2: x[j] = Foundation.log2(x[j])
+                case .sqrt: x[j] = x[j].squareRoot()
+                case .abs: x[j] = Swift.abs(x[j])
+                case .min: x[j] = Swift.min(x[j], y[j])
+                case .max: x[j] = Swift.max(x[j], y[j])
+                case .pow: x[j] = Foundation.pow(x[j], y[j])
+                }
+            }
+            return x
+        }
+    }
+
     func evaluate(_ v: UnsafeMutablePointer<Double>) -> Double {
         switch self {
         case .number(let x): return x
@@ -69,8 +108,10 @@ struct Plan: Sendable {
         /// Model inputs that vary (slot, key), and those computed by expressions, which are
         /// checked on every draw.
         var varyingKeys: [(slot: Int, key: ParameterKey)]
-        var checkedKeys: Set<ParameterKey>
-        var checksSigmoid: Bool
+        /// Slots holding fixed values in this scenario.
+        var fixedSlots: Set<Int>
+        /// Derived model inputs, checked against their domain on every draw.
+        var checked: [(slot: Int, key: ParameterKey)]
     }
 
     let names: [String]  // slot → input name (union over scenarios)
@@ -103,14 +144,15 @@ struct Plan: Sendable {
             var initial = [Double](repeating: 0, count: self.names.count)
             var steps: [Step] = []
             var varying: [(Int, ParameterKey)] = []
-            var checked = Set<ParameterKey>()
-            var sigmoid = false
+            var checked: [(Int, ParameterKey)] = []
+            var fixed = Set<Int>()
             for n in s.order {
                 let slot = slots[n]!
                 let key = ParameterKey(rawValue: n)
                 switch s.definitions[n]! {
                 case .fixed(let v):
                     initial[slot] = v
+                    fixed.insert(slot)
                     if let key { template[key] = v }
                     continue
                 case .random(let p):
@@ -121,15 +163,12 @@ struct Plan: Sendable {
                     steps.append(.joint(slot: slot, column: s.tables[t].columns[n]!, dim: dim))
                 case .derived(let e, let text):
                     steps.append(.derived(slot: slot, expression: SlotExpression(e, slots: slots), name: n, text: text))
-                    if let key { checked.insert(key) }
+                    if let key { checked.append((slot, key)) }
                 }
-                if let key {
-                    varying.append((slot, key))
-                    if [.sigmoidA, .sigmoidK, .sigmoidB].contains(key) { sigmoid = true }
-                }
+                if let key { varying.append((slot, key)) }
             }
             compiled.append(CompiledScenario(steps: steps, template: template, initialSlots: initial,
-                                             varyingKeys: varying, checkedKeys: checked, checksSigmoid: sigmoid))
+                                             varyingKeys: varying, fixedSlots: fixed, checked: checked))
         }
         scenarios = compiled
         var cumulative: [Double] = []
@@ -141,58 +180,98 @@ struct Plan: Sendable {
         cholesky = prior.copula?.cholesky ?? []
     }
 
-    /// Draws one set of inputs from the uniforms `u` (dims values, modified in place by the
-    /// copula), writing every input into `slots`. Returns the scenario index and the model
-    /// inputs, or a draw error for a derived input outside its domain.
-    @inline(__always)
-    func draw(_ u: UnsafeMutablePointer<Double>, slots: UnsafeMutablePointer<Double>,
-              scratch: UnsafeMutablePointer<Double>) -> (scenario: Int, parameters: Parameters, error: DrawError?) {
-        var s = 0
+    /// Draws the inputs of a block: `u[d·stride + i]` holds dimension d of draw i (modified
+    /// in place by the copula); input slot k of draw i goes to `columns[k·stride + i]` and its
+    /// scenario to `scenarioOf[i]`. Returns the first draw (lowest index) whose derived input
+    /// is outside its domain, if any.
+    func drawBlock(_ u: UnsafeMutablePointer<Double>, count: Int, stride: Int, columns: UnsafeMutablePointer<Double>,
+                   scenarioOf: UnsafeMutablePointer<Int32>, scratch: inout BlockScratch) -> DrawError? {
+        // Scenario of each draw, and the draws of each scenario.
+        for s in scenarios.indices { scratch.members[s].removeAll(keepingCapacity: true) }
         if cumulativeWeights.count > 1 {
-            let pick = u[0]
-            while s < cumulativeWeights.count - 1, pick >= cumulativeWeights[s] { s += 1 }
+            for i in 0..<count {
+                let pick = u[i]
+                var s = 0
+                while s < cumulativeWeights.count - 1, pick >= cumulativeWeights[s] { s += 1 }
+                scenarioOf[i] = Int32(s)
+                scratch.members[s].append(Int32(i))
+            }
+        } else {
+            for i in 0..<count { scenarioOf[i] = 0 }
         }
         if !copulaDims.isEmpty {
             let k = copulaDims.count
-            for i in 0..<k { scratch[i] = gsl_cdf_ugaussian_Pinv(u[copulaDims[i]]) }
-            for i in 0..<k {
-                var z = 0.0
-                for j in 0...i { z += cholesky[i][j] * scratch[j] }
-                let p = gsl_cdf_ugaussian_P(z)
-                u[copulaDims[i]] = Swift.min(Swift.max(p, Double.leastNormalMagnitude), 1.0.nextDown)
+            var z = [Double](repeating: 0, count: k)
+            for i in 0..<count {
+                for a in 0..<k { z[a] = gsl_cdf_ugaussian_Pinv(u[copulaDims[a] * stride + i]) }
+                for a in (0..<k).reversed() {  // in place, last row first (L is lower triangular)
+                    var sum = 0.0
+                    for b in 0...a { sum += cholesky[a][b] * z[b] }
+                    let p = gsl_cdf_ugaussian_P(sum)
+                    u[copulaDims[a] * stride + i] = Swift.min(Swift.max(p, Double.leastNormalMagnitude), 1.0.nextDown)
+                }
             }
         }
-        let scenario = scenarios[s]
-        scenario.initialSlots.withUnsafeBufferPointer { slots.update(from: $0.baseAddress!, count: $0.count) }
-        for step in scenario.steps {
-            switch step {
-            case .random(let slot, let prior, let dim): slots[slot] = prior.sample(u[dim])
-            case .joint(let slot, let column, let dim):
-                slots[slot] = column[Swift.min(Int(u[dim] * Double(column.count)), column.count - 1)]
-            case .derived(let slot, let e, _, _): slots[slot] = e.evaluate(slots)
+        var firstError: DrawError?
+        for (s, scenario) in scenarios.enumerated() {
+            let single = scenarios.count == 1
+            let members = scratch.members[s]
+            let m = single ? count : members.count
+            if m == 0 { continue }
+            members.withUnsafeBufferPointer { idx in
+                @inline(__always) func at(_ j: Int) -> Int { single ? j : Int(idx[j]) }
+                for (slot, value) in scenario.initialSlots.enumerated() where scenario.fixedSlots.contains(slot) {
+                    let col = columns + slot * stride
+                    for j in 0..<m { col[at(j)] = value }
+                }
+                for step in scenario.steps {
+                    switch step {
+                    case .random(let slot, let prior, let dim):
+                        let col = columns + slot * stride, uu = u + dim * stride
+                        if prior.truncation == nil, case .lognormal(let mu, let sigma) = prior.distribution {
+                            for j in 0..<m { let i = at(j); col[i] = exp(mu + sigma * gsl_cdf_ugaussian_Pinv(uu[i])) }
+                        } else {
+                            for j in 0..<m { let i = at(j); col[i] = prior.sample(uu[i]) }
+                        }
+                    case .joint(let slot, let column, let dim):
+                        let col = columns + slot * stride, uu = u + dim * stride
+                        let n = column.count
+                        column.withUnsafeBufferPointer { table in
+                            for j in 0..<m { let i = at(j); col[i] = table[Swift.min(Int(uu[i] * Double(n)), n - 1)] }
+                        }
+                    case .derived(let slot, let e, _, _):
+                        let values = e.evaluateColumn(columns: columns, stride: stride, count: m, index: at)
+                        let col = columns + slot * stride
+                        for j in 0..<m { col[at(j)] = values[j] }
+                    }
+                }
+                // Derived model inputs may leave their domain: report the first such draw.
+                for (slot, key) in scenario.checked {
+                    let col = columns + slot * stride
+                    for j in 0..<m where !key.domain.contains(col[at(j)]) {
+                        let i = at(j)
+                        if firstError == nil || i < firstError!.draw {
+                            firstError = DrawError(input: key.rawValue, value: col[i], requirement: key.domain.description,
+                                                   expression: expressionText(key, scenario), draw: i)
+                        }
+                        break
+                    }
+                }
             }
         }
-        var p = scenario.template
-        for (slot, key) in scenario.varyingKeys { p[key] = slots[slot] }
-        for key in scenario.checkedKeys {
-            let v = p[key]!
-            if !key.domain.contains(v) {
-                return (s, p, DrawError(input: key.rawValue, value: v, requirement: key.domain.description,
-                                        expression: expressionText(key, scenario)))
-            }
-        }
-        if scenario.checksSigmoid {
-            do { try p.validateSigmoid() } catch {
-                return (s, p, DrawError(input: error.key.rawValue, value: error.value, requirement: error.requirement, expression: nil))
-            }
-        }
-        return (s, p, nil)
+        return firstError
     }
 
     private func expressionText(_ key: ParameterKey, _ s: CompiledScenario) -> String? {
         for step in s.steps { if case .derived(_, _, let n, let text) = step, n == key.rawValue { return text } }
         return nil
     }
+}
+
+/// Reusable per-worker buffers for `Plan.drawBlock`.
+struct BlockScratch {
+    var members: [[Int32]]
+    init(scenarios: Int) { members = [[Int32]](repeating: [], count: scenarios) }
 }
 
 /// A drawn input outside the values the model accepts (possible only for derived inputs,

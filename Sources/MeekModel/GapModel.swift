@@ -67,6 +67,26 @@ public struct GapModel: Sendable, Hashable {
         sprtNumerator = p.bayesSlowdown * sprtNumeratorIdeal(errorRate: p.sprtError)
     }
 
+    /// Builds the model from derived quantities computed elsewhere (the block kernel, which
+    /// takes each varying input's logarithm once). The caller guarantees they are exactly
+    /// what `init(unchecked:)` would compute, so both paths give identical results.
+    @usableFromInline
+    init(parameters p: Parameters, a: Double, b: Double, logMeekCompute: Double, logSotaCompute: Double,
+         logInferenceCompute: Double, inferenceRate: Double, sprtNumerator: Double, logA: Double) {
+        parameters = p
+        self.a = a
+        self.b = b
+        self.logMeekCompute = logMeekCompute
+        self.logSotaCompute = logSotaCompute
+        logInitialLead = logSotaCompute - logMeekCompute
+        logK = logA - p.alpha * logMeekCompute
+        c = p.alpha * a
+        stop = p.investStopYears ?? .infinity
+        self.logInferenceCompute = logInferenceCompute
+        self.inferenceRate = inferenceRate
+        self.sprtNumerator = sprtNumerator
+    }
+
     /// `alpha`, for brevity in formulas.
     @inlinable public var alpha: Double { parameters.alpha }
     /// `K = A·Cm^−alpha`, nats/token.

@@ -80,8 +80,9 @@ extension GapModel {
         let crossing = firstCrossing(from: tp, to: hi) { t in
             let u = leadExponent(at: t)
             guard u > 0 else { return (-.infinity, -.infinity) }
-            let slope = -c + (t < stop ? alpha * b / expm1(u) : 0)
-            return (logK - c * t + log(-expm1(-u)) - logTarget, slope)
+            let m = -expm1(-u)  // 1 − e^(−u), and e^u − 1 = m/(1 − m)
+            let slope = -c + (t < stop ? alpha * b * (1 - m) / m : 0)
+            return (logK - c * t + log(m) - logTarget, slope)
         }
         return .at(crossing)
     }

@@ -22,8 +22,8 @@ func uniforms(_ kind: SamplerKind, n: Int, dims: Int = 1, seed: UInt64 = 7) -> [
     var first = 0, block = 0
     while first < n {
         let count = min(b, n - first)
-        design.fill(buffer, block: block, first: first, count: count)
-        for i in 0..<count { for d in 0..<dims { out[d].append(buffer[i * dims + d]) } }
+        design.fill(buffer, block: block, first: first, count: count, stride: b)
+        for i in 0..<count { for d in 0..<dims { out[d].append(buffer[d * b + i]) } }
         first += count
         block += 1
     }
@@ -128,14 +128,20 @@ func uniforms(_ kind: SamplerKind, n: Int, dims: Int = 1, seed: UInt64 = 7) -> [
         let n = 60_000
         let u = uniforms(.mc, n: n, dims: plan.dims)
         var columns = [[Double]](repeating: [], count: 3)
-        let slots = UnsafeMutablePointer<Double>.allocate(capacity: plan.names.count)
-        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 3)
-        let ui = UnsafeMutablePointer<Double>.allocate(capacity: plan.dims)
-        defer { slots.deallocate(); scratch.deallocate(); ui.deallocate() }
-        for i in 0..<n {
-            for d in 0..<plan.dims { ui[d] = u[d][i] }
-            let p = plan.draw(ui, slots: slots, scratch: scratch).parameters
-            columns[0].append(p.gH); columns[1].append(p.gAlg); columns[2].append(p.gI)
+        let b = RunConfiguration.blockSize
+        let ub = UnsafeMutablePointer<Double>.allocate(capacity: plan.dims * b)
+        let slots = UnsafeMutablePointer<Double>.allocate(capacity: plan.names.count * b)
+        let scenarioOf = UnsafeMutablePointer<Int32>.allocate(capacity: b)
+        defer { ub.deallocate(); slots.deallocate(); scenarioOf.deallocate() }
+        var scratch = BlockScratch(scenarios: 1)
+        let slotOf = ["g_h", "g_alg", "g_i"].map { plan.names.firstIndex(of: $0)! }
+        var first = 0
+        while first < n {
+            let count = min(b, n - first)
+            for d in 0..<plan.dims { for i in 0..<count { ub[d * b + i] = u[d][first + i] } }
+            #expect(plan.drawBlock(ub, count: count, stride: b, columns: slots, scenarioOf: scenarioOf, scratch: &scratch) == nil)
+            for (k, slot) in slotOf.enumerated() { for i in 0..<count { columns[k].append(slots[slot * b + i]) } }
+            first += count
         }
         func ranks(_ x: [Double]) -> [Double] {
             var r = [Double](repeating: 0, count: x.count)

@@ -1,0 +1,45 @@
+import Dispatch
+import MeekModel
+import MeekPriors
+
+/// Where the nanoseconds go: times each stage of the block pipeline on one thread, for
+/// `meek-bench`. Not used by runs.
+public enum StageTiming {
+    /// Nanoseconds per draw of: the uniform design, drawing inputs, the gap model and
+    /// metrics, and accumulating the values.
+    public static func measure(_ config: RunConfiguration, draws: Int) -> [(stage: String, nanoseconds: Double)] {
+        let plan = Plan(config.prior)
+        let layout = BlockLayout(plan: plan, prior: config.prior, metrics: config.metrics)
+        let n = RunConfiguration.blockSize
+        let blocks = max(1, draws / n)
+        let design = Design(kind: config.sampler, dims: plan.dims, seed: config.seed)
+        let u = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.dims, 1) * n)
+        let slots = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.names.count, 1) * n)
+        let scenarioOf = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        let values = UnsafeMutablePointer<Double>.allocate(capacity: config.metrics.count * n)
+        defer { u.deallocate(); slots.deallocate(); scenarioOf.deallocate(); values.deallocate() }
+        var scratch = BlockScratch(scenarios: plan.scenarios.count)
+        let inputs = layout.inputs(columns: slots, stride: n)
+        let inputSlots = config.prior.uncertainInputs.map { plan.names.firstIndex(of: $0)! }
+        let accumulators = (0..<(config.metrics.count + inputSlots.count)).map { _ in MetricAccumulator(thresholds: []) }
+        var times = [UInt64](repeating: 0, count: 4)
+        for b in 0..<blocks {
+            var t0 = DispatchTime.now().uptimeNanoseconds
+            func lap(_ k: Int) { let t = DispatchTime.now().uptimeNanoseconds; times[k] += t - t0; t0 = t }
+            design.fill(u, block: b, first: b * n, count: n, stride: n)
+            lap(0)
+            _ = plan.drawBlock(u, count: n, stride: n, columns: slots, scenarioOf: scenarioOf, scratch: &scratch)
+            lap(1)
+            layout.evaluate(inputs, columns: slots, stride: n, count: n, into: values)
+            lap(2)
+            for (m, accumulator) in accumulators.enumerated() {
+                let column = m < config.metrics.count ? values + m * n : slots + inputSlots[m - config.metrics.count] * n
+                var running = BlockSums.Running()
+                for i in 0..<n { accumulator.add(column[i]); running.add(column[i]) }
+            }
+            lap(3)
+        }
+        let total = Double(blocks * n)
+        return zip(["uniforms (design)", "inputs (plan)", "gap model + metrics", "accumulate"], times).map { ($0, Double($1) / total) }
+    }
+}
