@@ -66,6 +66,20 @@ MEEK_INLINE int meek_mt19937_set_state(gsl_rng *r, const uint64_t *words) {
     return 0;
 }
 
+typedef struct { unsigned long s1, s2, s3; } meek_taus_state;
+
+/// Fills a taus2 generator's three 32-bit state words, raised to the minimum values the
+/// generator needs (s1 ≥ 2, s2 ≥ 8, s3 ≥ 16) as gsl_rng_set does. Returns 0, or
+/// GSL_EBADLEN if the generator is not taus2 with the expected state layout.
+MEEK_INLINE int meek_taus2_set_state(gsl_rng *r, uint64_t w1, uint64_t w2, uint64_t w3) {
+    if (r->type != gsl_rng_taus2 || gsl_rng_size(r) != sizeof(meek_taus_state)) return GSL_EBADLEN;
+    meek_taus_state *s = (meek_taus_state *)gsl_rng_state(r);
+    s->s1 = (unsigned long)(w1 & 0xffffffffUL); if (s->s1 < 2) s->s1 += 2UL;
+    s->s2 = (unsigned long)(w2 & 0xffffffffUL); if (s->s2 < 8) s->s2 += 8UL;
+    s->s3 = (unsigned long)(w3 & 0xffffffffUL); if (s->s3 < 16) s->s3 += 16UL;
+    return 0;
+}
+
 #define MEEK_SOBOL_MAX_DIMENSION 40
 #define MEEK_SOBOL_BIT_COUNT 30
 typedef struct {

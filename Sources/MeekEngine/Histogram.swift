@@ -25,12 +25,32 @@ final class Histogram {
     @exclusivity(unchecked) private(set) var atoms: [(value: Double, count: UInt64)]? = []
     @exclusivity(unchecked) private var lastAtom = 0
 
+    /// The page tables the hot path writes through (no array bounds or uniqueness checks);
+    /// `pages` and `negativePages` mirror them for reading.
+    private let positiveTable: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
+    private let negativeTable: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
+
     init() {
         pages = [UnsafeMutablePointer<UInt64>?](repeating: nil, count: Self.pageCount)
         negativePages = pages
+        positiveTable = .allocate(capacity: Self.pageCount)
+        positiveTable.initialize(repeating: nil, count: Self.pageCount)
+        negativeTable = .allocate(capacity: Self.pageCount)
+        negativeTable.initialize(repeating: nil, count: Self.pageCount)
     }
 
-    deinit { for p in pages + negativePages { p?.deallocate() } }
+    deinit {
+        for p in pages + negativePages { p?.deallocate() }
+        positiveTable.deallocate()
+        negativeTable.deallocate()
+    }
+
+    private func syncPages() {
+        for e in 0..<Self.pageCount {
+            pages[e] = positiveTable[e]
+            negativePages[e] = negativeTable[e]
+        }
+    }
 
     @inline(__always) func add(_ v: Double) {
         count &+= 1
@@ -44,11 +64,8 @@ final class Histogram {
             return
         }
         let bin = Int((bits >> UInt64(52 - Self.mantissaBits)) & UInt64(Self.binsPerPage - 1))
-        if v > 0 {
-            if let page = pages[exponent] { page[bin] &+= 1 } else { pages[exponent] = Self.newPage(bin) }
-        } else {
-            if let page = negativePages[exponent] { page[bin] &+= 1 } else { negativePages[exponent] = Self.newPage(bin) }
-        }
+        let table = v > 0 ? positiveTable : negativeTable
+        if let page = table[exponent] { page[bin] &+= 1 } else { table[exponent] = Self.newPage(bin); syncPages() }
     }
 
     private static func newPage(_ bin: Int) -> UnsafeMutablePointer<UInt64> {
@@ -95,6 +112,10 @@ final class Histogram {
         }
         add(other.pages, &pages)
         add(other.negativePages, &negativePages)
+        for e in 0..<Self.pageCount {
+            positiveTable[e] = pages[e]
+            negativeTable[e] = negativePages[e]
+        }
         if var mine = atoms, let theirs = other.atoms {
             for (v, c) in theirs {
                 if let i = mine.firstIndex(where: { $0.value == v }) { mine[i].count &+= c } else { mine.append((v, c)) }

@@ -37,7 +37,21 @@ indirect enum SlotExpression: Sendable {
             case .subtract: for j in 0..<count { x[j] -= y[j] }
             case .multiply: for j in 0..<count { x[j] *= y[j] }
             case .divide: for j in 0..<count { x[j] /= y[j] }
-            case .power: for j in 0..<count { x[j] = Foundation.pow(x[j], y[j]) }
+            case .power:
+                if case .number(let base) = a, base > 0 {
+                    // const^y = e^(y·ln const), four at a time.
+                    let logBase = FastMath.log(base)
+                    var j = 0
+                    while j + 4 <= count {
+                        let yl = FastMath.Lanes(y[j], y[j + 1], y[j + 2], y[j + 3])
+                        let e = FastMath.exp(yl * logBase)
+                        for k in 0..<4 { x[j + k] = e[k] }
+                        j += 4
+                    }
+                    while j < count { x[j] = FastMath.exp(y[j] * logBase); j += 1 }
+                } else {
+                    for j in 0..<count { x[j] = Foundation.pow(x[j], y[j]) }
+                }
             }
             return x
         case .call(let f, let args):
@@ -229,7 +243,17 @@ struct Plan: Sendable {
                     case .random(let slot, let prior, let dim):
                         let col = columns + slot * stride, uu = u + dim * stride
                         if prior.truncation == nil, case .lognormal(let mu, let sigma) = prior.distribution {
-                            for j in 0..<m { let i = at(j); col[i] = exp(mu + sigma * gsl_cdf_ugaussian_Pinv(uu[i])) }
+                            // GSL's inverse normal CDF, then e^x four draws at a time.
+                            var z = [Double](repeating: 0, count: (m + 3) & ~3)
+                            for j in 0..<m { z[j] = mu + sigma * gsl_cdf_ugaussian_Pinv(uu[at(j)]) }
+                            z.withUnsafeBufferPointer { zb in
+                                var j = 0
+                                while j < m {
+                                    let e = FastMath.exp(UnsafeRawPointer(zb.baseAddress! + j).loadUnaligned(as: FastMath.Lanes.self))
+                                    for k in 0..<Swift.min(4, m - j) { col[at(j + k)] = e[k] }
+                                    j += 4
+                                }
+                            }
                         } else {
                             for j in 0..<m { let i = at(j); col[i] = prior.sample(uu[i]) }
                         }

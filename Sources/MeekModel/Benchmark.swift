@@ -11,7 +11,7 @@ extension GapModel {
     /// of `steps` independent steps (eqs. 18–19): `(sigmoid_A/(1 + e^(−k·(L − x0))) + b)^p`.
     @inlinable public func benchmarkScore(loss L: Double, steps: Int) -> Double {
         let p = parameters
-        let single = p.sigmoidA / (1 + exp(-p.sigmoidK * (L - p.sigmoidX0))) + p.sigmoidB
+        let single = p.sigmoidA / (1 + FastMath.exp(-p.sigmoidK * (L - p.sigmoidX0))) + p.sigmoidB
         return power(single, steps)
     }
 
@@ -28,9 +28,9 @@ extension GapModel {
 
     @inlinable func benchmarkGap(sotaLoss ls: Double, meekLoss lm: Double, gap: Double, steps: Int) -> Double {
         let p = parameters
-        let sigmaS = 1 / (1 + exp(-p.sigmoidK * (ls - p.sigmoidX0)))
-        let oneMinusSigmaM = 1 / (1 + exp(p.sigmoidK * (lm - p.sigmoidX0)))
-        let dSingle = p.sigmoidA * sigmaS * oneMinusSigmaM * -expm1(p.sigmoidK * gap)
+        let sigmaS = 1 / (1 + FastMath.exp(-p.sigmoidK * (ls - p.sigmoidX0)))
+        let oneMinusSigmaM = 1 / (1 + FastMath.exp(p.sigmoidK * (lm - p.sigmoidX0)))
+        let dSingle = p.sigmoidA * sigmaS * oneMinusSigmaM * -FastMath.expm1(p.sigmoidK * gap)
         guard steps > 1 else { return 100 * dSingle }
         let xs = p.sigmoidA * sigmaS + p.sigmoidB
         let xm = p.sigmoidA * (1 - oneMinusSigmaM) + p.sigmoidB
@@ -137,10 +137,10 @@ extension GapModel {
         // Lipschitz bound of the p-step score in the loss: p·max|score|^(p−1)·|A·k|/4 ≤ p·|A·k|/4.
         let lipschitz = Double(steps) * abs(p.sigmoidA * p.sigmoidK) / 4
         // Above xTop the loss is within epsilon/lipschitz of L0: the score is saturated high.
-        let xTop = (log(p.A) - log(epsilon / lipschitz)) / alpha
+        let xTop = (FastMath.log(p.A) - FastMath.log(epsilon / lipschitz)) / alpha
         // Below xBottom the loss is so high that the sigmoid term is below epsilon/(p·|A|).
-        let lossBottom = p.sigmoidX0 + log(Double(steps) * abs(p.sigmoidA) / epsilon) / abs(p.sigmoidK)
-        let xBottom = lossBottom > p.L0 ? (log(p.A) - log(lossBottom - p.L0)) / alpha : .infinity
+        let lossBottom = p.sigmoidX0 + FastMath.log(Double(steps) * abs(p.sigmoidA) / epsilon) / abs(p.sigmoidK)
+        let xBottom = lossBottom > p.L0 ? (FastMath.log(p.A) - FastMath.log(lossBottom - p.L0)) / alpha : .infinity
         func settled(from x0: Double, rate: Double, at t0: Double) -> Double {
             if rate > 0 { return t0 + max(0, (xTop - x0) / rate) }
             if rate < 0 { return xBottom.isFinite ? t0 + max(0, (xBottom - x0) / rate) : t0 }

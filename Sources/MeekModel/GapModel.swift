@@ -29,6 +29,8 @@ public struct GapModel: Sendable, Hashable {
     public let logSotaCompute: Double
     /// `ln(Cs/Cm)`: the SOTA lab's initial log-compute lead.
     public let logInitialLead: Double
+    /// `ln A`.
+    public let logA: Double
     /// `ln K`, `K = A·Cm^−alpha`: the meek model's reducible loss at t = 0, nats.
     public let logK: Double
     /// `c = alpha·a`: decay rate of the meek model's reducible loss (and of the gap's
@@ -54,16 +56,17 @@ public struct GapModel: Sendable, Hashable {
     /// (the Monte Carlo engine checks priors' supports once, not every draw).
     public init(unchecked p: Parameters) {
         parameters = p
-        a = log(p.gH) + log(p.gAlg)
-        b = log(p.gI)
-        logMeekCompute = log(p.meekBudgetUSD) + log(p.flopPerUSD)
-        logSotaCompute = log(p.sotaBudgetUSD) + log(p.flopPerUSD)
+        a = FastMath.log(p.gH) + FastMath.log(p.gAlg)
+        b = FastMath.log(p.gI)
+        logMeekCompute = FastMath.log(p.meekBudgetUSD) + FastMath.log(p.flopPerUSD)
+        logSotaCompute = FastMath.log(p.sotaBudgetUSD) + FastMath.log(p.flopPerUSD)
         logInitialLead = logSotaCompute - logMeekCompute
-        logK = log(p.A) - p.alpha * logMeekCompute
+        logA = FastMath.log(p.A)
+        logK = logA - p.alpha * logMeekCompute
         c = p.alpha * a
         stop = p.investStopYears ?? .infinity
-        logInferenceCompute = 2 * (log(p.inferenceUSDPerToken) + log(p.flopPerUSD))
-        inferenceRate = 2 * (log(p.gH) + log(p.effectiveGInf)) + log(p.gAlg)
+        logInferenceCompute = 2 * (FastMath.log(p.inferenceUSDPerToken) + FastMath.log(p.flopPerUSD))
+        inferenceRate = 2 * (FastMath.log(p.gH) + FastMath.log(p.effectiveGInf)) + FastMath.log(p.gAlg)
         sprtNumerator = p.bayesSlowdown * sprtNumeratorIdeal(errorRate: p.sprtError)
     }
 
@@ -79,6 +82,7 @@ public struct GapModel: Sendable, Hashable {
         self.logMeekCompute = logMeekCompute
         self.logSotaCompute = logSotaCompute
         logInitialLead = logSotaCompute - logMeekCompute
+        self.logA = logA
         logK = logA - p.alpha * logMeekCompute
         c = p.alpha * a
         stop = p.investStopYears ?? .infinity
@@ -90,7 +94,7 @@ public struct GapModel: Sendable, Hashable {
     /// `alpha`, for brevity in formulas.
     @inlinable public var alpha: Double { parameters.alpha }
     /// `K = A·Cm^−alpha`, nats/token.
-    @inlinable public var K: Double { exp(logK) }
+    @inlinable public var K: Double { FastMath.exp(logK) }
 
     // MARK: Log compute
 
@@ -111,7 +115,7 @@ public struct GapModel: Sendable, Hashable {
 
     /// Loss `L0 + A·e^(−alpha·x)` at log compute `x`, nats/token.
     @inlinable public func loss(logCompute x: Double) -> Double {
-        parameters.L0 + exp(log(parameters.A) - alpha * x)
+        parameters.L0 + FastMath.exp(logA - alpha * x)
     }
 
     /// Meek training loss `Lm(t)`, nats/token.
@@ -134,14 +138,14 @@ public struct GapModel: Sendable, Hashable {
     /// Training gap `ΔL(t) = Lm(t) − Ls(t)` (eq. 3), nats/token; negative when the meek
     /// model is ahead. Factored form, no cancellation.
     @inlinable public func trainingGap(at t: Double) -> Double {
-        -exp(logK - c * t) * expm1(-leadExponent(at: t))
+        -FastMath.exp(logK - c * t) * FastMath.expm1(-leadExponent(at: t))
     }
 
     /// `ln ΔL(t)`; `−∞` where the gap is ≤ 0.
     @inlinable public func logTrainingGap(at t: Double) -> Double {
         let u = leadExponent(at: t)
         guard u > 0 else { return -.infinity }
-        return logK - c * t + log(-expm1(-u))
+        return logK - c * t + FastMath.log(-FastMath.expm1(-u))
     }
 
     /// Inference gap `ΔLinf(t) = max(Li(t) − Ls(t), 0)` (eq. 21), nats/token.
@@ -149,7 +153,7 @@ public struct GapModel: Sendable, Hashable {
         let xs = sotaLogCompute(at: t)
         let xi = inferenceLogCompute(at: t)
         guard xs > xi else { return 0 }
-        return exp(log(parameters.A) - alpha * xs) * expm1(alpha * (xs - xi))
+        return FastMath.exp(logA - alpha * xs) * FastMath.expm1(alpha * (xs - xi))
     }
 
     /// SPRT tokens an ideal observer (scaled by the Bayes slowdown) needs to tell the two
@@ -163,5 +167,5 @@ public struct GapModel: Sendable, Hashable {
 /// `(1−e)·ln((1−e)/e) + e·ln(e/(1−e)) = (1 − 2e)·ln((1−e)/e)`: the SPRT numerator of
 /// eq. 16 for error rates alpha = beta = e, nats. 2.65 at e = 0.05.
 @inlinable public func sprtNumeratorIdeal(errorRate e: Double) -> Double {
-    (1 - 2 * e) * (log1p(-e) - log(e))
+    (1 - 2 * e) * (log1p(-e) - FastMath.log(e))
 }

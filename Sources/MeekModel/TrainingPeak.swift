@@ -21,7 +21,7 @@ extension GapModel {
     /// paper's inflection time. `nil` when the gap has no interior maximum.
     @inlinable public var stationaryPeakTime: Double? {
         guard (a > 0 && b > 0) || (a < 0 && b < 0) else { return nil }
-        return (log1p(b / a) - alpha * logInitialLead) / (alpha * b)
+        return (FastMath.log1p(b / a) - alpha * logInitialLead) / (alpha * b)
     }
 
     /// The maximum of the training gap ΔL(t) over t ≥ 0: `peak_time` and `peak_gap`.
@@ -69,39 +69,54 @@ extension GapModel {
         if gap >= gp { return .at(tp) }
         let hi: Double
         if c > 0 {
-            hi = max(tp, (logK - log(gap)) / c)
+            hi = max(tp, (logK - FastMath.log(gap)) / c)
         } else if b < 0, -logInitialLead / b <= stop {
             // No shared progress: the gap closes only when the SOTA lead itself runs out.
             hi = max(tp, -logInitialLead / b)
         } else {
             return .never
         }
-        let logTarget = log(gap)
-        let crossing = firstCrossing(from: tp, to: hi) { t in
-            let u = leadExponent(at: t)
-            guard u > 0 else { return (-.infinity, -.infinity) }
-            let m = -expm1(-u)  // 1 − e^(−u), and e^u − 1 = m/(1 − m)
-            let slope = -c + (t < stop ? alpha * b * (1 - m) / m : 0)
-            return (logK - c * t + log(m) - logTarget, slope)
-        }
+        let crossing = firstCrossing(from: tp, to: hi, startingAt: hi, convergenceFunction(FastMath.log(gap)))
         return .at(crossing)
     }
+
+    /// `ln ΔL(t) − ln gap` and its slope: the function whose root is a convergence time.
+    @inlinable
+    func convergenceFunction(_ logTarget: Double) -> (Double) -> (value: Double, slope: Double) {
+        { t in
+            let u = leadExponent(at: t)
+            guard u > 0 else { return (-.infinity, -.infinity) }
+            let m = -FastMath.expm1(-u)  // 1 − e^(−u), and e^u − 1 = m/(1 − m)
+            let slope = -c + (t < stop ? alpha * b * (1 - m) / m : 0)
+            return (logK - c * t + FastMath.log(m) - logTarget, slope)
+        }
+    }
+
+    /// Continues the convergence solve from a state (bracket and current point) reached
+    /// elsewhere — the block kernel's vector iterations — with the iterations left.
+    @usableFromInline
+    func resumeConvergence(logTarget: Double, lo: Double, hi: Double, t: Double, iterationsLeft: Int) -> Double {
+        firstCrossing(from: lo, to: hi, startingAt: t, maxIterations: iterationsLeft, convergenceFunction(logTarget))
+    }
 }
+
+/// The iteration bound of `firstCrossing`.
+public let firstCrossingIterations = 200
 
 /// The first crossing of a function from positive to non-positive in `[lo, hi]`.
 ///
 /// Requires `f(lo) > 0 ≥ f(hi)`; `f` returns its value and slope. Returns a t in
-/// `(lo, hi]` with `f(t) ≤ 0`. Newton steps start at `hi`; for a concave decreasing
+/// `(lo, hi]` with `f(t) ≤ 0`. Newton steps start at `t` (normally `hi`); for a concave decreasing
 /// function they approach the root monotonically from the right, quadratically. Any step
 /// that leaves the bracket (or a non-finite value) falls back to bisection, and the loop is
 /// bounded, so it terminates for any input.
 @inlinable
 func firstCrossing(
-    from lo: Double, to hi: Double, maxIterations: Int = 200,
+    from lo: Double, to hi: Double, startingAt t: Double, maxIterations: Int = firstCrossingIterations,
     _ f: (Double) -> (value: Double, slope: Double)
 ) -> Double {
     var lo = lo, hi = hi
-    var t = hi
+    var t = t
     for _ in 0..<maxIterations {
         let (v, s) = f(t)
         if v > 0 { lo = t } else { hi = t }

@@ -43,6 +43,28 @@ import Testing
         #expect(try stream(1) != stream(2))
     }
 
+    @Test func taus2WholeStateSeeding() throws {
+        let a = try #require(gsl_rng_alloc(meek_gsl_rng_taus2())), b = try #require(gsl_rng_alloc(meek_gsl_rng_taus2()))
+        defer { gsl_rng_free(a); gsl_rng_free(b) }
+        #expect(meek_taus2_set_state(a, 12345, 67890, 13579) == 0)
+        #expect(meek_taus2_set_state(b, 12345, 67890, 13579) == 0)
+        #expect((0..<5).map { _ in gsl_rng_get(a) } == (0..<5).map { _ in gsl_rng_get(b) })
+        // Seeding through GSL with the same LCG-derived words gives the same stream: the
+        // layout (s1, s2, s3) is the one GSL uses.
+        gsl_rng_set(a, 7)
+        var words = [UInt64](repeating: 0, count: 3)
+        var x: UInt64 = 7
+        for k in 0..<3 {
+            x = (69069 &* x) & 0xffff_ffff
+            words[k] = x + (x < [2, 8, 16][k] ? [2, 8, 16][k] : 0)
+            x = words[k]
+        }
+        #expect(meek_taus2_set_state(b, words[0], words[1], words[2]) == 0)
+        for _ in 0..<6 { _ = gsl_rng_get(b) }
+        #expect((0..<5).map { _ in gsl_rng_get(a) } == (0..<5).map { _ in gsl_rng_get(b) })
+        #expect(meek_taus2_set_state(try #require(gsl_rng_alloc(meek_gsl_rng_mt19937())), 1, 2, 3) != 0)
+    }
+
     @Test func seedingRefusesOtherGenerators() throws {
         let rng = try #require(gsl_rng_alloc(meek_gsl_rng_taus2()))
         defer { gsl_rng_free(rng) }
