@@ -68,6 +68,9 @@ public struct RunResult: @unchecked Sendable {
 
 /// Runs the Monte Carlo engine.
 public enum Engine {
+    /// The GSL generator behind the `mc` and `lhs` samplers (recorded in provenance).
+    public static let generator = BlockRNG.name
+
     /// The columns of a saved draw: scenario index (mixtures only), uncertain inputs,
     /// metrics.
     public static func columns(_ config: RunConfiguration) -> [String] {

@@ -41,7 +41,8 @@ public struct Provenance: Sendable {
             ("command", .string(command)),
             ("prior_file", .string(priorFile)), ("prior_sha256", .string(priorSHA256)),
             ("data_files", .array(dataFiles.map { .object([("file", .string($0.file)), ("sha256", .string($0.sha256))]) })),
-            ("seed", .int(Int(seed))), ("sampler", .string(sampler.rawValue)), ("draws", .int(draws)),
+            ("seed", .int(Int(seed))), ("sampler", .string(sampler.rawValue)),
+            ("generator", .string(sampler == .sobol ? "sobol" : Engine.generator)), ("draws", .int(draws)),
             ("block_size", .int(blockSize)), ("threads", .int(threads)), ("wall_seconds", .number(wallSeconds)),
         ])
     }
@@ -78,7 +79,7 @@ public struct SummaryWriter {
         out += "| | |\n|---|---|\n"
         out += "| prior file | `\(prior.path)` (sha256 `\(provenance.priorSHA256.prefix(12))…`) |\n"
         for d in provenance.dataFiles { out += "| data file | `\(d.file)` (sha256 `\(d.sha256.prefix(12))…`) |\n" }
-        out += "| draws | \(grouped(provenance.draws)) (\(provenance.sampler.rawValue) sampler, seed \(provenance.seed), blocks of \(provenance.blockSize)) |\n"
+        out += "| draws | \(grouped(provenance.draws)) (\(provenance.sampler.rawValue) sampler\(provenance.sampler == .sobol ? "" : " on GSL's \(Engine.generator)"), seed \(provenance.seed), blocks of \(provenance.blockSize)) |\n"
         out += "| run | \(provenance.threads) thread\(provenance.threads == 1 ? "" : "s"), \(String(format: "%.2f", provenance.wallSeconds)) s; meek \(provenance.toolVersion), GSL \(provenance.gslVersion) |\n"
         out += "| start year | \(formatShort(start)) (times are years after it) |\n"
         if summary.scenarioCounts.count > 1 {
