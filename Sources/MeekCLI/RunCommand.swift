@@ -115,8 +115,8 @@ final class Progress: @unchecked Sendable {
         let elapsed = now.timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
-        let line = String(format: "\r  %@ / %@ draws (%.0f%%)  %@ draws/s  ETA %@ ",
-                          grouped(done), grouped(total), 100 * Double(done) / Double(total), sig(rate, 3), clock(eta))
+        let line = String(format: "\r  %@ / %@ draws (%.0f%%)  %.2f M draws/s  ETA %@ ",
+                          grouped(done), grouped(total), 100 * Double(done) / Double(total), rate / 1e6, clock(eta))
         FileHandle.standardError.write(Data(line.utf8))
     }
 
