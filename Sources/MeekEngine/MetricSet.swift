@@ -41,10 +41,9 @@ public struct MetricDefinition: Sendable, Hashable {
     }
 }
 
-/// The metrics a run reports, in column order, and their evaluation for one draw.
+/// The metrics a run reports, in column order.
 public struct MetricSet: Sendable {
     public let definitions: [MetricDefinition]
-    let benchmarkSteps: [Int]
 
     public init(_ m: Metrics, sprtTokensAtPeak: Bool = false, inferenceGapAtPeak: Bool = false) {
         func n(_ x: Double) -> String { formatShort(x) }
@@ -73,51 +72,9 @@ public struct MetricSet: Sendable {
             }
         }
         definitions = d
-        benchmarkSteps = m.benchmarkSteps
     }
 
     public var count: Int { definitions.count }
-
-    /// Evaluates every metric of one draw into `out` (count values). Encoding: a finite value
-    /// ≥ 0; `+∞` = never (or an unbounded supremum); `−∞` = the SOTA model never leads.
-    @inline(__always)
-    func evaluate(_ model: GapModel, into out: UnsafeMutablePointer<Double>) {
-        let peak = model.trainingPeak
-        var curves: [Int: BenchmarkCurve] = [:]
-        for (i, def) in definitions.enumerated() {
-            let value: Double
-            switch def.kind {
-            case .peakTime: value = encode(peak.time)
-            case .peakGap:
-                switch peak {
-                case .attained(_, let g): value = g
-                case .neverPeaks(let sup): value = sup
-                case .noLead: value = -.infinity
-                }
-            case .sprtTokensAtPeak:
-                if case .attained(let t, _) = peak { value = model.sprtTokens(at: t) } else { value = encode(peak.time) }
-            case .inferenceGapAtPeak:
-                if case .attained(let t, _) = peak { value = model.inferenceGap(at: t) } else { value = encode(peak.time) }
-            case .inferenceParity: value = encode(model.inferenceParity)
-            case .convergence(let threshold): value = encode(model.convergence(threshold, peak: peak))
-            case .benchmarkPeakTime(let p):
-                value = encode(curve(p, model, &curves).peak.time)
-            case .benchmarkPeakGap(let p):
-                let c = curve(p, model, &curves)
-                value = c.peak.gap ?? -.infinity
-            case .benchmarkConvergence(let p, let pts):
-                value = encode(curve(p, model, &curves).convergence(pointsAtOrBelow: pts))
-            }
-            out[i] = value
-        }
-    }
-
-    private func curve(_ p: Int, _ model: GapModel, _ cache: inout [Int: BenchmarkCurve]) -> BenchmarkCurve {
-        if let c = cache[p] { return c }
-        let c = BenchmarkCurve(model: model, steps: p)
-        cache[p] = c
-        return c
-    }
 }
 
 @inline(__always) func encode(_ m: Moment) -> Double {

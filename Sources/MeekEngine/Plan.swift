@@ -73,36 +73,6 @@ indirect enum SlotExpression: Sendable {
             return x
         }
     }
-
-    func evaluate(_ v: UnsafeMutablePointer<Double>) -> Double {
-        switch self {
-        case .number(let x): return x
-        case .slot(let s): return v[s]
-        case .negate(let a): return -a.evaluate(v)
-        case .binary(let op, let a, let b):
-            let x = a.evaluate(v), y = b.evaluate(v)
-            switch op {
-            case .add: return x + y
-            case .subtract: return x - y
-            case .multiply: return x * y
-            case .divide: return x / y
-            case .power: return Foundation.pow(x, y)
-            }
-        case .call(let f, let args):
-            let x = args[0].evaluate(v)
-            switch f {
-            case .exp: return Foundation.exp(x)
-            case .log, .ln: return Foundation.log(x)
-            case .log10: return Foundation.log10(x)
-            case .log2: return Foundation.log2(x)
-            case .sqrt: return x.squareRoot()
-            case .abs: return Swift.abs(x)
-            case .min: return Swift.min(x, args[1].evaluate(v))
-            case .max: return Swift.max(x, args[1].evaluate(v))
-            case .pow: return Foundation.pow(x, args[1].evaluate(v))
-            }
-        }
-    }
 }
 
 /// A prior file compiled for the hot loop: for each scenario, the steps that turn a draw's
