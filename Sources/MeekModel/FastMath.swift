@@ -6,7 +6,8 @@
 /// a fused multiply-add, so results do not depend on the CPU either.
 ///
 /// `exp` and `log` are within 1 ulp of the correctly rounded result, `expm1` and `log1p`
-/// within 1.25 ulp, over the model's ranges (tested against 80-bit references).
+/// within 1.3 ulp, over the model's ranges (tested against 80-bit references; a dense scan
+/// finds at most 0.96, 0.87, 1.25 and 1.13 ulp).
 public enum FastMath {
     public typealias Lanes = SIMD4<Double>
     @usableFromInline typealias Bits = SIMD4<UInt64>
@@ -107,13 +108,15 @@ public enum FastMath {
         return blend((1 + expm1Reduced(r)) * s1 * s2, x, x .!= x)
     }
 
-    /// e^x − 1 per lane, accurate near 0; −1 below −37.5, +∞ above 709.78. Below
-    /// |x| = ln 2 no reduction is done, so 2^n·q + (2^n − 1) never cancels badly.
+    /// e^x − 1 per lane, accurate near 0; −1 below −37.5, +∞ above 709.78. For x in
+    /// (−ln2/2, ln 2) no reduction is done (the series alone is accurate there, and its
+    /// terms do not alternate above 0), so neither 2^n·q + (2^n − 1) nor the series cancels
+    /// badly anywhere.
     @inlinable @inline(__always)
     public static func expm1(_ x: Lanes) -> Lanes {
         let xc = clampExponent(x)
         let reduced = reduce(xc)
-        let small = (xc .< 0.6931471805599453) .& (xc .> -0.6931471805599453)
+        let small = (xc .< 0.6931471805599453) .& (xc .> -0.34657359027997264)
         let ni = blend(reduced.ni, Ints(repeating: 0), small)
         let r = blend(reduced.r, xc, small)
         let q = expm1Wide(r)
