@@ -21,7 +21,7 @@ let meekBinary = option("--meek") ?? ".build/release/meek"
 let prior: PriorFile
 do { prior = try PriorFile.load(path: priorPath) } catch { print("meek-bench: \(error)"); exit(2) }
 var metrics = Metrics()
-metrics.gapNats = [0.01]
+metrics.gapNats = arguments.contains("--no-convergence") ? [] : [0.01]
 metrics.peakFractions = []
 metrics.sprtTokens = []
 metrics.benchmarkSteps = []
