@@ -2,13 +2,14 @@
 /// counts of "never" and "no lead", and exact counts of values at or below thresholds
 /// (for "happened by year Y"). All integer counts, so merging is order-independent.
 final class MetricAccumulator {
-    let histogram = Histogram()
+    let histogram: Histogram
     @exclusivity(unchecked) var never: UInt64 = 0
     @exclusivity(unchecked) var noLead: UInt64 = 0
     let thresholds: [Double]
     @exclusivity(unchecked) var atOrBelow: [UInt64]
 
-    init(thresholds: [Double]) {
+    init(thresholds: [Double], mantissaBits: Int = 13) {
+        histogram = Histogram(mantissaBits: mantissaBits)
         self.thresholds = thresholds
         atOrBelow = [UInt64](repeating: 0, count: thresholds.count)
     }
@@ -22,6 +23,38 @@ final class MetricAccumulator {
         } else {
             noLead &+= 1
         }
+    }
+
+    /// Adds a column of a block: the finite values to the histogram and the threshold
+    /// counts, ±∞ to the never / no-lead counts. Returns the block's moments. Same result as
+    /// `add` value by value, with the bookkeeping held in registers.
+    func add(column: UnsafePointer<Double>, count n: Int, scratch: UnsafeMutablePointer<Double>) -> BlockSums {
+        var running = BlockSums.Running()
+        var finite = 0
+        var neverCount: UInt64 = 0, noLeadCount: UInt64 = 0
+        for i in 0..<n {
+            let v = column[i]
+            if v.isFinite {
+                scratch[finite] = v
+                finite += 1
+                running.add(v)
+            } else if v > 0 {
+                neverCount &+= 1
+            } else {
+                noLeadCount &+= 1
+            }
+        }
+        never &+= neverCount
+        noLead &+= noLeadCount
+        histogram.add(finite: scratch, count: finite)
+        if !thresholds.isEmpty {
+            for (k, threshold) in thresholds.enumerated() {
+                var c: UInt64 = 0
+                for i in 0..<finite where scratch[i] <= threshold { c &+= 1 }
+                atOrBelow[k] &+= c
+            }
+        }
+        return running.finish()
     }
 
     func merge(_ other: MetricAccumulator) {

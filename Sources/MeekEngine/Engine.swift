@@ -117,16 +117,23 @@ public enum Engine {
         let layout = BlockLayout(plan: plan, prior: config.prior, metrics: config.metrics)
 
         DispatchQueue.concurrentPerform(iterations: config.threads) { _ in
-            let accumulators = thresholds.map { MetricAccumulator(thresholds: $0) }
+            // Metrics at full resolution; the inputs-as-drawn table at 2^-8 (it is a check).
+            let accumulators = thresholds.enumerated().map { m, t in
+                MetricAccumulator(thresholds: t, mantissaBits: m < metricCount ? 13 : 8)
+            }
             let design = Design(kind: config.sampler, dims: plan.dims, seed: config.seed)
             let n = RunConfiguration.blockSize
             let u = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.dims, 1) * n)
             let slotValues = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.names.count, 1) * n)
             let scenarioOf = UnsafeMutablePointer<Int32>.allocate(capacity: n)
             let values = UnsafeMutablePointer<Double>.allocate(capacity: max(metricCount, 1) * n)
+            let finiteScratch = UnsafeMutablePointer<Double>.allocate(capacity: n)
             let rowWidth = columns.count
             let saved = sink == nil ? nil : UnsafeMutablePointer<Double>.allocate(capacity: n * rowWidth)
-            defer { u.deallocate(); slotValues.deallocate(); scenarioOf.deallocate(); values.deallocate(); saved?.deallocate() }
+            defer {
+                u.deallocate(); slotValues.deallocate(); scenarioOf.deallocate(); values.deallocate()
+                finiteScratch.deallocate(); saved?.deallocate()
+            }
             var scratch = BlockScratch(scenarios: plan.scenarios.count)
             let inputs = layout.inputs(columns: slotValues, stride: n)
             var scenarioCounts = [Int](repeating: 0, count: plan.scenarios.count)
@@ -148,14 +155,7 @@ public enum Engine {
                 // Accumulate each value column: the metrics, then the uncertain inputs.
                 for m in 0..<valueCount {
                     let column = m < metricCount ? values + m * n : slotValues + savedInputs[m - metricCount] * n
-                    let accumulator = accumulators[m]
-                    var running = BlockSums.Running()
-                    for i in 0..<count {
-                        let v = column[i]
-                        accumulator.add(v)
-                        if v.isFinite { running.add(v) }
-                    }
-                    sharedSums[b * valueCount + m] = running.finish()
+                    sharedSums[b * valueCount + m] = accumulators[m].add(column: column, count: count, scratch: finiteScratch)
                 }
                 if let saved, let sink, firstError == nil {
                     for i in 0..<count {

@@ -17,11 +17,14 @@ public enum StageTiming {
         let slots = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.names.count, 1) * n)
         let scenarioOf = UnsafeMutablePointer<Int32>.allocate(capacity: n)
         let values = UnsafeMutablePointer<Double>.allocate(capacity: config.metrics.count * n)
-        defer { u.deallocate(); slots.deallocate(); scenarioOf.deallocate(); values.deallocate() }
+        let finite = UnsafeMutablePointer<Double>.allocate(capacity: n)
+        defer { u.deallocate(); slots.deallocate(); scenarioOf.deallocate(); values.deallocate(); finite.deallocate() }
         var scratch = BlockScratch(scenarios: plan.scenarios.count)
         let inputs = layout.inputs(columns: slots, stride: n)
         let inputSlots = config.prior.uncertainInputs.map { plan.names.firstIndex(of: $0)! }
-        let accumulators = (0..<(config.metrics.count + inputSlots.count)).map { _ in MetricAccumulator(thresholds: []) }
+        let accumulators = (0..<(config.metrics.count + inputSlots.count)).map {
+            MetricAccumulator(thresholds: [], mantissaBits: $0 < config.metrics.count ? 13 : 8)
+        }
         var times = [UInt64](repeating: 0, count: 4)
         for b in 0..<blocks {
             var t0 = DispatchTime.now().uptimeNanoseconds
@@ -34,8 +37,7 @@ public enum StageTiming {
             lap(2)
             for (m, accumulator) in accumulators.enumerated() {
                 let column = m < config.metrics.count ? values + m * n : slots + inputSlots[m - config.metrics.count] * n
-                var running = BlockSums.Running()
-                for i in 0..<n { accumulator.add(column[i]); running.add(column[i]) }
+                _ = accumulator.add(column: column, count: n, scratch: finite)
             }
             lap(3)
         }

@@ -127,7 +127,7 @@ public struct SummaryWriter {
         if summary.metrics.contains(where: \.heavyTailed) {
             out += "- † unstable mean: convergence and parity times have no finite mean or variance under lognormal priors (shared progress can come close to zero); the mean shown is of the finite draws and will not settle as draws grow. Read the quantiles.\n"
         }
-        out += "- HDI: highest-density interval, the shortest interval holding the stated share of draws. Quantiles are resolved to 1.2e-4 relative (exact when a metric takes at most 8 distinct values); the ± column is the Monte Carlo standard error.\n"
+        out += "- HDI: highest-density interval, the shortest interval holding the stated share of draws. Quantiles are resolved to 1.2e-4 relative (the inputs as drawn to 3.9e-3; exact when a value takes at most 8 distinct values); the ± column is the Monte Carlo standard error.\n"
         return out
     }
 
