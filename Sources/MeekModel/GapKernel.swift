@@ -258,14 +258,14 @@ struct Derived {
         var done = atPeak
         for _ in 0..<GapKernel.vectorIterations {
             if all(done) { break }
-            // f(t): value and slope (GapModel.convergenceFunction).
+            // f(t): value and Newton step (GapModel.convergenceFunction).
             let u = alpha * (rho + b * t)
             let m = -FastMath.expm1(-u)
-            let slopeRaw = -c + alpha * b * (1 - m) / m
             let valueRaw = logK - c * t + FastMath.log(m) - logTarget
+            let slopeTimesM = alpha * b * (1 - m) - c * m
             let valid = u .> 0
             let v = FastMath.blend(valueRaw, Lanes(repeating: -.infinity), .!valid)
-            let s = FastMath.blend(slopeRaw, Lanes(repeating: -.infinity), .!valid)
+            let step = FastMath.blend(valueRaw * m / slopeTimesM, Lanes(repeating: .nan), .!(valid .& (slopeTimesM .< 0)))
             // Bracket update (active lanes only).
             let active = .!done
             let positive = v .> 0
@@ -273,7 +273,8 @@ struct Derived {
             hi = FastMath.blend(hi, t, active .& .!positive)
             let stop1 = (v .== 0) .| (hi - lo .<= 4 * ulp(hi))
             let finiteV = (v .== v) .& (v .!= .infinity) .& (v .!= -.infinity)
-            var next = FastMath.blend(t - v / s, Lanes(repeating: .nan), .!(finiteV .& (s .< 0)))
+            let finiteStep = (step .== step) .& (step .!= .infinity) .& (step .!= -.infinity)
+            var next = FastMath.blend(t - step, Lanes(repeating: .nan), .!(finiteV .& finiteStep))
             let finiteNext = (next .== next) .& (next .!= .infinity) .& (next .!= -.infinity)
             let stop2 = (v .<= 0) .& finiteNext .& (t - next .<= 2 * ulp(t))
             let finished = active .& (stop1 .| (.!stop1 .& stop2))

@@ -80,15 +80,19 @@ extension GapModel {
         return .at(crossing)
     }
 
-    /// `ln ΔL(t) − ln gap` and its slope: the function whose root is a convergence time.
+    /// `ln ΔL(t) − ln gap` and its Newton step (value/slope, or NaN where the slope is not
+    /// negative): the function whose root is a convergence time. With m = 1 − e^(−u), the
+    /// slope is (alpha·b·(1 − m) − c·m)/m before the stop and −c after it, so the step
+    /// v/slope = v·m/(alpha·b·(1 − m) − c·m) takes one division.
     @inlinable
-    func convergenceFunction(_ logTarget: Double) -> (Double) -> (value: Double, slope: Double) {
+    func convergenceFunction(_ logTarget: Double) -> (Double) -> (value: Double, step: Double) {
         { t in
             let u = leadExponent(at: t)
-            guard u > 0 else { return (-.infinity, -.infinity) }
-            let m = -FastMath.expm1(-u)  // 1 − e^(−u), and e^u − 1 = m/(1 − m)
-            let slope = -c + (t < stop ? alpha * b * (1 - m) / m : 0)
-            return (logK - c * t + FastMath.log(m) - logTarget, slope)
+            guard u > 0 else { return (-.infinity, .nan) }
+            let m = -FastMath.expm1(-u)
+            let value = logK - c * t + FastMath.log(m) - logTarget
+            let slopeTimesM = t < stop ? alpha * b * (1 - m) - c * m : -c * m
+            return (value, slopeTimesM < 0 ? value * m / slopeTimesM : .nan)
         }
     }
 
@@ -105,7 +109,8 @@ public let firstCrossingIterations = 200
 
 /// The first crossing of a function from positive to non-positive in `[lo, hi]`.
 ///
-/// Requires `f(lo) > 0 ≥ f(hi)`; `f` returns its value and slope. Returns a t in
+/// Requires `f(lo) > 0 ≥ f(hi)`; `f` returns its value and its Newton step (value/slope, NaN
+/// where the slope is not negative). Returns a t in
 /// `(lo, hi]` with `f(t) ≤ 0`. Newton steps start at `t` (normally `hi`); for a concave decreasing
 /// function they approach the root monotonically from the right, quadratically. Any step
 /// that leaves the bracket (or a non-finite value) falls back to bisection, and the loop is
@@ -113,15 +118,15 @@ public let firstCrossingIterations = 200
 @inlinable
 func firstCrossing(
     from lo: Double, to hi: Double, startingAt t: Double, maxIterations: Int = firstCrossingIterations,
-    _ f: (Double) -> (value: Double, slope: Double)
+    _ f: (Double) -> (value: Double, step: Double)
 ) -> Double {
     var lo = lo, hi = hi
     var t = t
     for _ in 0..<maxIterations {
-        let (v, s) = f(t)
+        let (v, step) = f(t)
         if v > 0 { lo = t } else { hi = t }
         if v == 0 || hi - lo <= 4 * hi.ulp { break }
-        var next = (v.isFinite && s < 0) ? t - v / s : .nan
+        var next = (v.isFinite && step.isFinite) ? t - step : .nan
         if v <= 0, next.isFinite, t - next <= 2 * t.ulp { break }  // Newton has converged
         if !(next > lo && next < hi) { next = lo + 0.5 * (hi - lo) }
         t = next
