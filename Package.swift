@@ -40,6 +40,9 @@ let package = Package(
         /// summaries.
         .target(name: "MeekEngine", dependencies: ["MeekPriors", "MeekModel", "CGSL"]),
 
+        /// Variance-based and rank-based sensitivity analysis (Saltelli design, Sobol' indices).
+        .target(name: "MeekSensitivity", dependencies: ["MeekEngine", "MeekPriors", "MeekModel", "CGSL"]),
+
         /// Outputs: summary tables (Markdown, CSV, JSON), draws (.npy), atomic files.
         .target(name: "MeekReport", dependencies: ["MeekEngine", "MeekPriors", "CGSL"]),
 
@@ -72,6 +75,7 @@ let package = Package(
         .testTarget(name: "MeekCLITests", dependencies: ["MeekCLI", "MeekModel", "meek"]),
         .testTarget(name: "CGSLTests", dependencies: ["CGSL"]),
         .testTarget(name: "MeekPriorsTests", dependencies: ["MeekPriors", "MeekModel", "CGSL"]),
+        .testTarget(name: "MeekSensitivityTests", dependencies: ["MeekSensitivity", "MeekEngine"]),
         .testTarget(name: "MeekEngineTests", dependencies: ["MeekEngine", "MeekPriors", "MeekModel", "CGSL"]),
     ],
     swiftLanguageModes: [.v6]
