@@ -99,6 +99,11 @@ struct Plan: Sendable {
     }
 
     let names: [String]  // slot → input name (union over scenarios)
+    /// What each uniform dimension drives: an input name, "joint: <file> (<inputs>)", or
+    /// "scenario".
+    let dimensionNames: [String]
+    /// For each joint-table dimension, the table (for tornado ordering); nil otherwise.
+    let dimensionTables: [JointTable?]
     let scenarios: [CompiledScenario]
     let cumulativeWeights: [Double]
     let dims: Int
@@ -155,6 +160,21 @@ struct Plan: Sendable {
                                              varyingKeys: varying, fixedSlots: fixed, checked: checked))
         }
         scenarios = compiled
+        var dimNames = [String](repeating: "", count: maxDims)
+        var dimTables = [JointTable?](repeating: nil, count: maxDims)
+        if multi { dimNames[0] = "scenario" }
+        for (name, d) in randomDim { dimNames[d] = name }
+        for s in prior.scenarios {
+            for (t, table) in s.tables.enumerated() {
+                let d = base + sortedRandom.count + t
+                if dimNames[d].isEmpty {
+                    dimNames[d] = "joint: \(table.file) (\(table.columns.keys.sorted().joined(separator: ", ")))"
+                    dimTables[d] = table
+                }
+            }
+        }
+        dimensionNames = dimNames
+        dimensionTables = dimTables
         var cumulative: [Double] = []
         var running = 0.0
         for s in prior.scenarios { running += s.weight; cumulative.append(running) }

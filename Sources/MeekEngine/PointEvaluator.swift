@@ -1,0 +1,62 @@
+import MeekModel
+import MeekPriors
+
+/// Evaluates the metrics at given points of the uniform design (one value in (0, 1) per
+/// dimension: each random input, each joint table's row, the scenario choice), through the
+/// same block pipeline as a run. For designs that are not random streams: sensitivity
+/// analysis (Saltelli points, one-at-a-time sweeps).
+public final class PointEvaluator {
+    let plan: Plan
+    let layout: BlockLayout
+    public let metrics: MetricSet
+    /// Dimensions of a point, and what each drives.
+    public var dimensions: Int { plan.dims }
+    public var dimensionNames: [String] { plan.dimensionNames }
+    /// Copula members' dimensions (they move together in a sensitivity analysis).
+    public var copulaDimensions: [Int] { plan.copulaDims }
+    /// Whether dimension d is a joint table, and its rows' order key for sweeps.
+    public func jointTable(_ d: Int) -> JointTable? { plan.dimensionTables[d] }
+
+    public init(prior: PriorFile, metrics: MetricSet) {
+        plan = Plan(prior)
+        layout = BlockLayout(plan: plan, prior: prior, metrics: metrics)
+        self.metrics = metrics
+    }
+
+    /// Metric values (`[metric][point]`) at `points` (each `dimensions` uniforms), or the
+    /// first point whose derived input leaves its domain. With `inputs`, also the drawn
+    /// values of those inputs (`[input][point]`, after the copula).
+    public func evaluate(_ points: [[Double]], inputs names: [String] = []) throws(EngineError) -> (metrics: [[Double]], inputs: [[Double]]) {
+        let inputSlots = names.map { plan.names.firstIndex(of: $0) }
+        var drawn = [[Double]](repeating: [], count: names.count)
+        let n = RunConfiguration.blockSize
+        let m = metrics.count
+        var out = [[Double]](repeating: [], count: m)
+        for k in 0..<m { out[k].reserveCapacity(points.count) }
+        let u = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.dims, 1) * n)
+        let slots = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.names.count, 1) * n)
+        let scenarioOf = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        let values = UnsafeMutablePointer<Double>.allocate(capacity: max(m, 1) * n)
+        defer { u.deallocate(); slots.deallocate(); scenarioOf.deallocate(); values.deallocate() }
+        var scratch = BlockScratch(scenarios: plan.scenarios.count)
+        let inputs = layout.inputs(columns: slots, stride: n)
+        var first = 0
+        while first < points.count {
+            let count = min(n, points.count - first)
+            for i in 0..<count {
+                for d in 0..<plan.dims { u[d * n + i] = points[first + i][d] }
+            }
+            if var error = plan.drawBlock(u, count: count, stride: n, columns: slots, scenarioOf: scenarioOf, scratch: &scratch) {
+                error.draw += first
+                throw .invalidDraw(error)
+            }
+            layout.evaluate(inputs, columns: slots, stride: n, count: count, into: values)
+            for k in 0..<m { out[k].append(contentsOf: UnsafeBufferPointer(start: values + k * n, count: count)) }
+            for (k, slot) in inputSlots.enumerated() {
+                if let slot { drawn[k].append(contentsOf: UnsafeBufferPointer(start: slots + slot * n, count: count)) }
+            }
+            first += count
+        }
+        return (out, drawn)
+    }
+}
