@@ -3,7 +3,7 @@
 #   make / make build   release build of the `meek` tool
 #   make run            the main job: `meek run priors/baseline.toml` → results/baseline/
 #   make test           the whole test suite (what CI runs)
-#   make results        regenerate everything under results/
+#   make results        regenerate everything under results/ (runs and the baseline's sensitivity)
 #   make bench          throughput (draws/s at 1 and 2 threads) and peak memory
 #
 # Every target first makes sure GSL is installed (Debian's libgsl-dev), so a fresh
@@ -38,6 +38,7 @@ run: build
 SCENARIOS := paper kaplan besiroglu cottier stall high-investment
 results: build
 	$(RELEASE_BIN) run priors/baseline.toml --out results/baseline --quiet
+	$(RELEASE_BIN) sensitivity priors/baseline.toml --out results/baseline --quiet
 	@for s in $(SCENARIOS); do echo "meek run priors/$$s.toml"; \
 	  $(RELEASE_BIN) run priors/$$s.toml --out results/$$s --quiet || exit 1; done
 

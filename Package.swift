@@ -44,13 +44,13 @@ let package = Package(
         .target(name: "MeekSensitivity", dependencies: ["MeekEngine", "MeekPriors", "MeekModel", "CGSL"]),
 
         /// Outputs: summary tables (Markdown, CSV, JSON), draws (.npy), atomic files.
-        .target(name: "MeekReport", dependencies: ["MeekEngine", "MeekPriors", "CGSL"]),
+        .target(name: "MeekReport", dependencies: ["MeekEngine", "MeekPriors", "MeekSensitivity", "CGSL"]),
 
         /// Commands of the `meek` tool: parse, validate, call the libraries, render.
         .target(
             name: "MeekCLI",
             dependencies: [
-                "MeekModel", "MeekPriors", "MeekEngine", "MeekReport",
+                "MeekModel", "MeekPriors", "MeekEngine", "MeekSensitivity", "MeekReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(name: "meek", dependencies: ["MeekCLI"]),
 
         /// `make bench`: engine throughput at 1 and 2 threads, and peak memory.
-        .executableTarget(name: "meek-bench", dependencies: ["MeekEngine", "MeekPriors", "MeekModel"], path: "Sources/MeekBench"),
+        .executableTarget(name: "meek-bench", dependencies: ["MeekEngine", "MeekPriors", "MeekModel", "MeekSensitivity"], path: "Sources/MeekBench"),
 
         // MARK: - Implementation details
 

@@ -7,6 +7,7 @@ import Foundation
 import MeekEngine
 import MeekModel
 import MeekPriors
+import MeekSensitivity
 
 let arguments = CommandLine.arguments
 func option(_ name: String) -> String? {
@@ -50,6 +51,17 @@ print(String(format: "  2 threads / 1 thread: %.2fx", rates[2]! / rates[1]!)); f
 var usage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &usage)
 print(String(format: "  peak memory of this process: %.0f MiB", Double(usage.ru_maxrss) / 1024)); fflush(nil)
+
+do {
+    // Sobol' analysis of the prior file at 2^14 base samples: every metric it asks for,
+    // with a 1000-resample bootstrap (the same as `meek sensitivity` by default).
+    let all = MetricSet(prior.metrics, sprtTokensAtPeak: prior.sprtTokensAtPeak, inferenceGapAtPeak: prior.inferenceGapAtPeak)
+    let start = Date()
+    let analysis = try SensitivityAnalysis(prior: prior, metrics: all, baseSize: 1 << 14, bootstrap: 1000)
+    let seconds = Date().timeIntervalSince(start)
+    print(String(format: "  sensitivity, base 2^14, %d metrics, %d factors, bootstrap 1000: %.2f s (%d model runs)",
+                 all.count, analysis.factors.count, seconds, (1 << 14) * (analysis.factors.count + 2))); fflush(nil)
+} catch { print("meek-bench: \(error)"); exit(1) }
 
 if big > 0, FileManager.default.isExecutableFile(atPath: meekBinary) {
     let out = NSTemporaryDirectory() + "meek-bench-\(getpid())"

@@ -1,5 +1,7 @@
+import Dispatch
 import Foundation
 import MeekEngine
+import Synchronization
 import MeekModel
 import MeekPriors
 
@@ -140,8 +142,12 @@ public struct SensitivityAnalysis: Sendable {
         let tornadoValues: [[Double]]
         do { tornadoValues = try evaluator.evaluate(sweep).metrics } catch { throw .engine(error) }
 
-        var results: [MetricResult] = []
-        for (m, def) in metrics.definitions.enumerated() {
+        // Each metric on its own core (they are independent; the bootstrap is the cost).
+        let count = metrics.definitions.count
+        let slots = Mutex<[MetricResult?]>([MetricResult?](repeating: nil, count: count))
+        let factorList = factors
+        DispatchQueue.concurrentPerform(iterations: count) { m in
+            let def = metrics.definitions[m]
             var y = values[m]
             var transform: String?
             var never = 0
@@ -164,7 +170,7 @@ public struct SensitivityAnalysis: Sendable {
                 }
                 let n = baseSize
                 sobol = SobolIndices(a: Array(y[0..<n]), b: Array(y[n..<(2 * n)]),
-                                     ab: factors.indices.map { Array(y[((2 + $0) * n)..<((3 + $0) * n)]) },
+                                     ab: factorList.indices.map { Array(y[((2 + $0) * n)..<((3 + $0) * n)]) },
                                      bootstrap: bootstrap, level: level, seed: seed)
             }
             // Rank measures need no transform; "never" (+∞) ranks last, as it should.
@@ -172,15 +178,17 @@ public struct SensitivityAnalysis: Sendable {
             let spearman = mc.inputs.map { RankCorrelation.spearman($0, out) }
             let prcc = RankCorrelation.prcc(inputs: mc.inputs, output: out)
             var tornado: [(String, Double, Double, Double)] = []
-            for (f, factor) in factors.enumerated() {
+            for (f, factor) in factorList.enumerated() {
                 let low = tornadoValues[m][2 * f], high = tornadoValues[m][2 * f + 1]
                 let swing = low.isFinite && high.isFinite ? abs(high - low) : .infinity
                 tornado.append((factor.name, low, high, swing))
             }
             tornado.sort { $0.3 > $1.3 }
-            results.append(MetricResult(metric: def, transform: transform, sobol: sobol, neverPoints: never,
-                                        spearman: spearman, prcc: prcc, tornado: tornado))
+            let result = MetricResult(metric: def, transform: transform, sobol: sobol, neverPoints: never,
+                                      spearman: spearman, prcc: prcc, tornado: tornado)
+            slots.withLock { $0[m] = result }
         }
+        let results = slots.withLock { $0.map { $0! } }
         if results.contains(where: { $0.sobol == nil }) {
             notes.append("Variance-based indices are not computed for metrics with draws where the SOTA model never leads.")
         }

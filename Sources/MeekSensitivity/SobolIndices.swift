@@ -17,43 +17,60 @@ public struct SobolIndices: Sendable {
     /// The level of the bootstrap intervals, e.g. 0.95.
     public var level: Double
 
-    /// Estimates the indices from evaluations on a Saltelli design:
-    /// `S_i = mean(f(B)·(f(AB_i) − f(A))) / V`, `ST_i = mean((f(A) − f(AB_i))²) / (2V)`,
-    /// with V the variance of f(A) and f(B) pooled. Intervals: percentile bootstrap over
-    /// the N rows (`bootstrap` resamples, at `level`), from a seeded stream, so they are
-    /// reproducible.
+    /// Estimates the indices from evaluations on a Saltelli design, with the outputs
+    /// centred on the mean μ of f(A) and f(B) pooled (as SALib standardises them):
+    /// `S_i = mean((f(B) − μ)·(f(AB_i) − f(A))) / V`, `ST_i = mean((f(A) − f(AB_i))²) / (2V)`,
+    /// V the variance of f(A) and f(B) pooled. Intervals: percentile bootstrap over the N
+    /// rows (`bootstrap` resamples, at `level`) from a seeded stream, so they are
+    /// reproducible. Each row's terms are precomputed into one record, so a resample is one
+    /// gather and a few additions per row.
     public init(a: [Double], b: [Double], ab: [[Double]], bootstrap: Int = 1000, level: Double = 0.95, seed: UInt64 = 1) {
-        let n = a.count
-        func estimate(_ rows: [Int]) -> (first: [Double], total: [Double], variance: Double) {
-            var mean = 0.0
-            for j in rows { mean += a[j] + b[j] }
-            mean /= Double(2 * rows.count)
-            var v = 0.0
-            for j in rows { v += (a[j] - mean) * (a[j] - mean) + (b[j] - mean) * (b[j] - mean) }
-            v /= Double(2 * rows.count - 1)
+        let n = a.count, k = ab.count, width = 2 + 2 * k
+        let mu = (a.reduce(0, +) + b.reduce(0, +)) / Double(2 * n)
+        // Row record: [(a−μ)+(b−μ), (a−μ)²+(b−μ)², then per factor (b−μ)(ab−a), (a−ab)²].
+        var record = [Double](repeating: 0, count: n * width)
+        for j in 0..<n {
+            let ca = a[j] - mu, cb = b[j] - mu
+            record[j * width] = ca + cb
+            record[j * width + 1] = ca * ca + cb * cb
+            for i in 0..<k {
+                record[j * width + 2 + 2 * i] = cb * (ab[i][j] - a[j])
+                record[j * width + 3 + 2 * i] = (a[j] - ab[i][j]) * (a[j] - ab[i][j])
+            }
+        }
+        func estimate(_ sums: [Double], rows: Int) -> (first: [Double], total: [Double], variance: Double) {
+            let m = Double(rows)
+            let v = (sums[1] - sums[0] * sums[0] / (2 * m)) / (2 * m - 1)
             var first: [Double] = [], total: [Double] = []
-            for yab in ab {
-                var s = 0.0, t = 0.0
-                for j in rows {
-                    s += b[j] * (yab[j] - a[j])
-                    t += (a[j] - yab[j]) * (a[j] - yab[j])
-                }
-                first.append(v > 0 ? s / Double(rows.count) / v : 0)
-                total.append(v > 0 ? t / Double(2 * rows.count) / v : 0)
+            for i in 0..<k {
+                first.append(v > 0 ? sums[2 + 2 * i] / m / v : 0)
+                total.append(v > 0 ? sums[3 + 2 * i] / (2 * m) / v : 0)
             }
             return (first, total, v)
         }
-        let point = estimate(Array(0..<n))
+        var sums = [Double](repeating: 0, count: width)
+        record.withUnsafeBufferPointer { r in
+            for j in 0..<n { for c in 0..<width { sums[c] += r[j * width + c] } }
+        }
+        let point = estimate(sums, rows: n)
         var rng = SplitMix64(seed)
-        var firstDraws = [[Double]](repeating: [], count: ab.count)
-        var totalDraws = [[Double]](repeating: [], count: ab.count)
-        var rows = [Int](repeating: 0, count: n)
-        for _ in 0..<max(bootstrap, 0) {
-            for j in 0..<n { rows[j] = Int(rng.next() % UInt64(n)) }
-            let e = estimate(rows)
-            for i in ab.indices {
-                firstDraws[i].append(e.first[i])
-                totalDraws[i].append(e.total[i])
+        var firstDraws = [[Double]](repeating: [], count: k)
+        var totalDraws = [[Double]](repeating: [], count: k)
+        record.withUnsafeBufferPointer { r in
+            var acc = [Double](repeating: 0, count: width)
+            for _ in 0..<max(bootstrap, 0) {
+                for c in 0..<width { acc[c] = 0 }
+                acc.withUnsafeMutableBufferPointer { s in
+                    for _ in 0..<n {
+                        let row = r.baseAddress! + Int(rng.next() % UInt64(n)) * width
+                        for c in 0..<width { s[c] += row[c] }
+                    }
+                }
+                let e = estimate(acc, rows: n)
+                for i in 0..<k {
+                    firstDraws[i].append(e.first[i])
+                    totalDraws[i].append(e.total[i])
+                }
             }
         }
         func interval(_ estimate: Double, _ draws: [Double]) -> Index {
