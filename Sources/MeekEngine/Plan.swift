@@ -104,7 +104,10 @@ struct Plan: Sendable {
     let dimensionNames: [String]
     /// For each joint-table dimension, the table (for tornado ordering); nil otherwise.
     let dimensionTables: [JointTable?]
+    /// Whether every scenario draws from the dimension (false: it matters in some only).
+    let dimensionInAllScenarios: [Bool]
     let scenarios: [CompiledScenario]
+    let scenarioNames: [String]
     let cumulativeWeights: [Double]
     let dims: Int
     /// Copula: the dimension of each member and the Cholesky factor.
@@ -160,6 +163,7 @@ struct Plan: Sendable {
                                              varyingKeys: varying, fixedSlots: fixed, checked: checked))
         }
         scenarios = compiled
+        scenarioNames = prior.scenarios.map(\.name)
         var dimNames = [String](repeating: "", count: maxDims)
         var dimTables = [JointTable?](repeating: nil, count: maxDims)
         if multi { dimNames[0] = "scenario" }
@@ -175,6 +179,18 @@ struct Plan: Sendable {
         }
         dimensionNames = dimNames
         dimensionTables = dimTables
+        var inAll = [Bool](repeating: true, count: maxDims)
+        if multi {
+            inAll[0] = false
+            for (name, d) in randomDim where !prior.scenarios.allSatisfy({ if case .random = $0.definitions[name] { true } else { false } }) {
+                inAll[d] = false
+            }
+            let tableCounts = prior.scenarios.map(\.tables.count)
+            for t in 0..<(tableCounts.max() ?? 0) where !tableCounts.allSatisfy({ $0 > t }) {
+                inAll[base + sortedRandom.count + t] = false
+            }
+        }
+        dimensionInAllScenarios = inAll
         var cumulative: [Double] = []
         var running = 0.0
         for s in prior.scenarios { running += s.weight; cumulative.append(running) }

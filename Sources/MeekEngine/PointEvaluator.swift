@@ -12,6 +12,10 @@ public final class PointEvaluator {
     /// Dimensions of a point, and what each drives.
     public var dimensions: Int { plan.dims }
     public var dimensionNames: [String] { plan.dimensionNames }
+    /// Whether every scenario of a mixture draws from dimension d.
+    public func dimensionInAllScenarios(_ d: Int) -> Bool { plan.dimensionInAllScenarios[d] }
+    /// The scenarios' names.
+    public var scenarioNames: [String] { plan.scenarioNames }
     /// Copula members' dimensions (they move together in a sensitivity analysis).
     public var copulaDimensions: [Int] { plan.copulaDims }
     /// Whether dimension d is a joint table, and its rows' order key for sweeps.

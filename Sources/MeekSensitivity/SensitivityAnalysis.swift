@@ -71,19 +71,25 @@ public struct SensitivityAnalysis: Sendable {
         guard rankDraws > 2 else { throw .settings("rank-correlation draws must be > 2 (got \(rankDraws))") }
         let evaluator = PointEvaluator(prior: prior, metrics: metrics)
         let seed = seed ?? prior.run.seed
-        // Factors: each dimension, except copula members, which move as one group.
+        // Factors: each dimension, except groups that must move together: copula members,
+        // and a scenario mixture (the scenario choice with every dimension that only some
+        // scenarios draw from).
         var factors: [Factor] = []
         var notes: [String] = []
         let copula = evaluator.copulaDimensions
-        for d in 0..<evaluator.dimensions where !copula.contains(d) {
+        let mixture = (0..<evaluator.dimensions).filter { !evaluator.dimensionInAllScenarios($0) && !copula.contains($0) }
+        for d in 0..<evaluator.dimensions where !copula.contains(d) && !mixture.contains(d) {
             let name = evaluator.dimensionNames[d]
-            var grouping: String?
-            if name.hasPrefix("joint: ") {
-                grouping = "resampled jointly from one table row, so they form one factor"
-            } else if name == "scenario" {
-                grouping = "the choice between whole scenarios of the mixture"
-            }
+            let grouping: String? = name.hasPrefix("joint: ") ? "resampled jointly from one table row, so they form one factor" : nil
             factors.append(Factor(name: name, dimensions: [d], grouping: grouping))
+        }
+        if !mixture.isEmpty {
+            let members = mixture.map { evaluator.dimensionNames[$0] }.filter { $0 != "scenario" }
+            factors.append(Factor(
+                name: "scenario mixture (" + evaluator.scenarioNames.joined(separator: " | ") + ")", dimensions: mixture,
+                grouping: "the choice between whole scenarios"
+                    + (members.isEmpty ? "" : " together with what only some scenarios draw (" + members.joined(separator: "; ") + ")")
+                    + ", so they form one factor"))
         }
         if !copula.isEmpty {
             let names = copula.map { evaluator.dimensionNames[$0] }

@@ -26,6 +26,14 @@ let priorsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent(
         return try SensitivityAnalysis(prior: prior, metrics: MetricSet(m), baseSize: base, bootstrap: 200, rankDraws: 4096, seed: 1)
     }
 
+    @Test func jointTablesAndCopulasAreGroups() throws {
+        let a = try analysis(Self.independent.replacingOccurrences(of: "alpha = { dist = \"lognormal\", median = 0.154, sigma = 0.1 }\nA = { dist = \"lognormal\", median = 1070, sigma = 0.3 }\nL0 = { dist = \"uniform\", min = 1.6, max = 1.8 }\n", with: "")
+            + "\n[[joint]]\nfile = \"data/besiroglu2024-bootstrap.csv\"\ncolumns = { A = \"K_C\", alpha = \"alpha_C\", L0 = \"E\" }\n[copula]\ninputs = [\"g_h\", \"g_alg\"]\nrank_correlation = [[1, 0.3], [0.3, 1]]\n")
+        #expect(a.factors.contains { $0.name.hasPrefix("joint: ") && $0.grouping?.contains("jointly") == true })
+        #expect(a.factors.contains { $0.name == "copula: g_h, g_alg" && $0.dimensions.count == 2 })
+        #expect(a.notes.contains { $0.contains("Gaussian copula") })
+    }
+
     @Test func peakTimeIgnoresAAndL0Exactly() throws {
         let a = try analysis(Self.independent)
         let peak = try #require(a.results.first { $0.metric.id == "peak_time" })
@@ -51,9 +59,11 @@ let priorsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent(
         var m = Metrics()
         m.gapNats = [0.01]; m.peakFractions = []; m.sprtTokens = []; m.benchmarkSteps = []
         let a = try SensitivityAnalysis(prior: prior, metrics: MetricSet(m), baseSize: 1 << 11, bootstrap: 100, rankDraws: 4096)
-        #expect(a.factors.contains { $0.name == "scenario" })
-        #expect(a.factors.contains { $0.name.hasPrefix("joint: data/besiroglu2024-bootstrap.csv") && $0.grouping != nil })
-        #expect(a.notes.contains { $0.contains("resampled jointly") })
+        // The mixture is one factor: the scenario choice with the table only Besiroglu draws.
+        let mixture = try #require(a.factors.first { $0.name == "scenario mixture (chinchilla | besiroglu)" })
+        #expect(mixture.dimensions.count == 2)
+        #expect(mixture.grouping?.contains("joint: data/besiroglu2024-bootstrap.csv") == true)
+        #expect(a.factors.count == 5)  // g_h, doubling_months, g_c, flop_per_usd, the mixture
         #expect(a.inputs.contains("alpha") && !a.inputs.contains("g_i"))  // derived inputs excluded
     }
 
