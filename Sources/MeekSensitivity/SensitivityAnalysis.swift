@@ -86,7 +86,7 @@ public struct SensitivityAnalysis: Sendable {
         if !mixture.isEmpty {
             let members = mixture.map { evaluator.dimensionNames[$0] }.filter { $0 != "scenario" }
             factors.append(Factor(
-                name: "scenario mixture (" + evaluator.scenarioNames.joined(separator: " | ") + ")", dimensions: mixture,
+                name: "scenario mixture (" + evaluator.scenarioNames.joined(separator: " / ") + ")", dimensions: mixture,
                 grouping: "the choice between whole scenarios"
                     + (members.isEmpty ? "" : " together with what only some scenarios draw (" + members.joined(separator: "; ") + ")")
                     + ", so they form one factor"))

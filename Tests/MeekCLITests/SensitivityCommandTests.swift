@@ -21,7 +21,7 @@ import Testing
         let top = sobol.max { ($0["ST"] as! Double) < ($1["ST"] as! Double) }!
         #expect(top["factor"] as? String == "doubling_months")
         let md = try String(contentsOfFile: outs[0] + "/sensitivity.md", encoding: .utf8)
-        #expect(md.contains("log(1 + years after start)") && md.contains("scenario mixture (chinchilla | besiroglu)"))
+        #expect(md.contains("log(1 + years after start)") && md.contains("scenario mixture (chinchilla / besiroglu)"))
     }
 
     @Test(arguments: [

@@ -60,7 +60,7 @@ let priorsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent(
         m.gapNats = [0.01]; m.peakFractions = []; m.sprtTokens = []; m.benchmarkSteps = []
         let a = try SensitivityAnalysis(prior: prior, metrics: MetricSet(m), baseSize: 1 << 11, bootstrap: 100, rankDraws: 4096)
         // The mixture is one factor: the scenario choice with the table only Besiroglu draws.
-        let mixture = try #require(a.factors.first { $0.name == "scenario mixture (chinchilla | besiroglu)" })
+        let mixture = try #require(a.factors.first { $0.name == "scenario mixture (chinchilla / besiroglu)" })
         #expect(mixture.dimensions.count == 2)
         #expect(mixture.grouping?.contains("joint: data/besiroglu2024-bootstrap.csv") == true)
         #expect(a.factors.count == 5)  // g_h, doubling_months, g_c, flop_per_usd, the mixture
