@@ -5,8 +5,8 @@
 //
 // Dependency direction (top uses bottom, never the reverse):
 //
-//   meek (executable) → MeekCLI → MeekReport → MeekEngine → MeekPriors → MeekModel
-//                              ↘ ArgumentParser               ↘ CGSL, TOMLKit
+//   meek (executable) → MeekCLI → MeekReport → MeekSensitivity → MeekEngine → MeekPriors → MeekModel
+//                              ↘ ArgumentParser                                      ↘ CGSL, TOMLKit
 //   MeekModel is pure (libm only). CGSL (GSL shim) is reached only through priors/engine.
 
 import PackageDescription
@@ -33,18 +33,19 @@ let package = Package(
         /// Prior files: distributions, derived inputs, joint tables, copulas, scenarios.
         .target(
             name: "MeekPriors",
-            dependencies: ["MeekModel", "CGSL", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["MeekModel", "CGSL", .product(name: "TOMLKit", package: "TOMLKit")],
+            exclude: ["README.md"]
         ),
 
         /// The Monte Carlo engine: block streams, designs, the worker pool, accumulators,
         /// summaries.
-        .target(name: "MeekEngine", dependencies: ["MeekPriors", "MeekModel", "CGSL"]),
+        .target(name: "MeekEngine", dependencies: ["MeekPriors", "MeekModel", "CGSL"], exclude: ["README.md"]),
 
         /// Variance-based and rank-based sensitivity analysis (Saltelli design, Sobol' indices).
-        .target(name: "MeekSensitivity", dependencies: ["MeekEngine", "MeekPriors", "MeekModel", "CGSL"]),
+        .target(name: "MeekSensitivity", dependencies: ["MeekEngine", "MeekPriors", "MeekModel", "CGSL"], exclude: ["README.md"]),
 
         /// Outputs: summary tables (Markdown, CSV, JSON), draws (.npy), atomic files.
-        .target(name: "MeekReport", dependencies: ["MeekEngine", "MeekPriors", "MeekSensitivity", "CGSL"]),
+        .target(name: "MeekReport", dependencies: ["MeekEngine", "MeekPriors", "MeekSensitivity", "CGSL"], exclude: ["README.md"]),
 
         /// Commands of the `meek` tool: parse, validate, call the libraries, render.
         .target(
