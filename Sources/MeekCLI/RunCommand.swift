@@ -30,6 +30,8 @@ public struct RunCommand: ParsableCommand {
     var sampler: String?
     @Option(help: "Output folder (default results/<prior file name>).")
     var out: String?
+    @Option(help: "Run only shard i of n (0 ≤ i < n) and write its partial result into --out, for `meek merge`.")
+    var shard: String?
     @Flag(help: "Also write every draw's inputs and outputs to draws.npy (NumPy; pandas reads it).")
     var saveDraws = false
     @Flag(help: "No progress display and no table on stdout.")
@@ -40,6 +42,10 @@ public struct RunCommand: ParsableCommand {
     public func validate() throws {
         if let draws, draws <= 0 { throw ValidationError("--draws must be > 0 (got \(draws))") }
         if let threads, threads <= 0 || threads > 4096 { throw ValidationError("--threads must be from 1 to 4096 (got \(threads))") }
+        if let shard, parseShard(shard) == nil {
+            throw ValidationError("--shard must be i/n with 0 ≤ i < n (got '\(shard)')")
+        }
+        if shard != nil, saveDraws { throw ValidationError("--save-draws cannot be combined with --shard") }
         if let sampler, SamplerKind(rawValue: sampler) == nil {
             throw ValidationError("--sampler must be one of mc, lhs, sobol (got '\(sampler)')")
         }
@@ -50,7 +56,8 @@ public struct RunCommand: ParsableCommand {
         do { prior = try PriorFile.load(path: priors) } catch { throw UserError(error.description) }
         var config = RunConfiguration(prior: prior, draws: draws, seed: seed, sampler: sampler.flatMap(SamplerKind.init),
                                       threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        config.threads = min(config.threads, max(config.blockCount, 1))
+        config.shard = shard.flatMap(parseShard)
+        config.threads = min(config.threads, max(config.blockRange.count, 1))
         let directory = out ?? "results/" + ((priors as NSString).lastPathComponent as NSString).deletingPathExtension
         do { try AtomicFile.makeDirectory(directory) } catch { throw UserError(error.description) }
 
@@ -58,7 +65,9 @@ public struct RunCommand: ParsableCommand {
         do {
             writer = saveDraws ? try NPYWriter(path: directory + "/draws.npy", columns: Engine.columns(config), rows: config.draws) : nil
         } catch { throw UserError(error.description) }
-        let reporter = Progress.forTerminal(total: config.draws, enabled: !quiet)
+        let total = config.shard == nil ? config.draws
+            : min(config.blockRange.upperBound * RunConfiguration.blockSize, config.draws) - config.blockRange.lowerBound * RunConfiguration.blockSize
+        let reporter = Progress.forTerminal(total: total, enabled: !quiet)
         let result: RunResult
         do {
             var onProgress: (@Sendable (Int) -> Void)?
@@ -70,6 +79,14 @@ public struct RunCommand: ParsableCommand {
             throw UserError("\(priors): \(error)")
         }
         reporter?.finish()
+        if let part = config.shard {
+            let file = directory + "/" + Partial.fileName(index: part.index, count: part.count)
+            do { try AtomicFile.write(Partial.encode(result, toolVersion: MeekVersion.string), to: file) } catch {
+                throw UserError(error.description)
+            }
+            if !quiet { print("meek run \(priors) shard \(part.index)/\(part.count): blocks \(config.blockRange) in \(String(format: "%.2f", result.wallSeconds)) s → \(file)") }
+            return
+        }
         let command = (["meek"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let summaryWriter = SummaryWriter(summary: result.summary(), provenance: Provenance(result: result, command: command), prior: prior)
         do {
@@ -83,6 +100,13 @@ public struct RunCommand: ParsableCommand {
             print(results.dropFirst("Results\n\n".count), terminator: "")
         }
     }
+}
+
+/// `i/n` → (i, n) with 0 ≤ i < n.
+func parseShard(_ text: String) -> (index: Int, count: Int)? {
+    let parts = text.split(separator: "/")
+    guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n > 0, i >= 0, i < n else { return nil }
+    return (i, n)
 }
 
 /// Bad input: printed as one line, exit status 2.

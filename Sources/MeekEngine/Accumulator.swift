@@ -8,6 +8,12 @@ final class MetricAccumulator {
     let thresholds: [Double]
     @exclusivity(unchecked) var atOrBelow: [UInt64]
 
+    init(thresholds: [Double], histogram: Histogram) {
+        self.histogram = histogram
+        self.thresholds = thresholds
+        atOrBelow = [UInt64](repeating: 0, count: thresholds.count)
+    }
+
     init(thresholds: [Double], mantissaBits: Int = 13) {
         histogram = Histogram(mantissaBits: mantissaBits)
         self.thresholds = thresholds

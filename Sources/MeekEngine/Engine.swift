@@ -30,6 +30,15 @@ public struct RunConfiguration: Sendable {
     }
 
     public var blockCount: Int { (draws + Self.blockSize - 1) / Self.blockSize }
+
+    /// Shard `index` of `count`: a contiguous range of blocks. Nil: the whole run.
+    public var shard: (index: Int, count: Int)?
+
+    /// The blocks this configuration runs: all, or its shard's share.
+    public var blockRange: Range<Int> {
+        guard let shard else { return 0..<blockCount }
+        return (shard.index * blockCount / shard.count)..<((shard.index + 1) * blockCount / shard.count)
+    }
 }
 
 /// Receives each block's draws (inputs and metrics, row-major) as it completes, e.g. to
@@ -58,7 +67,18 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
 public struct RunResult: @unchecked Sendable {
     public let configuration: RunConfiguration
     let accumulators: [MetricAccumulator]
-    let sums: [BlockSums]  // per metric, reduced in block order
+    /// Moments per block of `blockRange` (block-major, `valueCount` each), in block order.
+    let blockMoments: [BlockSums]
+    public let blockRange: Range<Int>
+    /// Per value, the block moments reduced in block order.
+    var sums: [BlockSums] {
+        let valueCount = accumulators.count
+        var reduced = [BlockSums](repeating: BlockSums(), count: valueCount)
+        for b in 0..<blockRange.count {
+            for m in 0..<valueCount { reduced[m].combine(blockMoments[b * valueCount + m]) }
+        }
+        return reduced
+    }
     /// Draws per scenario (mixtures).
     public let scenarioCounts: [Int]
     public let wallSeconds: Double
@@ -84,6 +104,9 @@ public enum Engine {
                            progress: (@Sendable (Int) -> Void)? = nil) throws(EngineError) -> RunResult {
         meek_gsl_disable_abort()
         guard config.draws > 0 else { throw .configuration("draws must be > 0 (got \(config.draws))") }
+        if let shard = config.shard, !(shard.count > 0 && shard.index >= 0 && shard.index < shard.count) {
+            throw .configuration("shard must be i/n with 0 ≤ i < n (got \(shard.index)/\(shard.count))")
+        }
         if config.sampler == .sobol, config.draws >= 1 << 30 {
             throw .configuration("the sobol sampler supports fewer than 2^30 draws")
         }
@@ -94,7 +117,8 @@ public enum Engine {
         let metricCount = config.metrics.count
         // Accumulated values per draw: the metrics, then the uncertain inputs.
         let valueCount = metricCount + config.prior.uncertainInputs.count
-        let blocks = config.blockCount
+        let range = config.blockRange
+        let blocks = range.count
         let start = DispatchTime.now()
         let columns = Engine.columns(config)
         let savedInputs = config.prior.uncertainInputs.map { name in plan.names.firstIndex(of: name)! }
@@ -106,7 +130,7 @@ public enum Engine {
         defer { sums.deallocate() }
         nonisolated(unsafe) let sharedSums = sums
 
-        let nextBlock = Atomic<Int>(0)
+        let nextBlock = Atomic<Int>(range.lowerBound)
         let completed = Atomic<Int>(0)
         let firstErrorBlock = Atomic<Int>(Int.max)
         let outputs = Mutex<[WorkerOutput]>([])
@@ -140,7 +164,7 @@ public enum Engine {
             var firstError: DrawError?
             while true {
                 let b = nextBlock.wrappingAdd(1, ordering: .relaxed).oldValue
-                if b >= blocks || b > firstErrorBlock.load(ordering: .relaxed) { break }
+                if b >= range.upperBound || b > firstErrorBlock.load(ordering: .relaxed) { break }
                 let first = b * n
                 let count = min(n, config.draws - first)
                 design.fill(u, block: b, first: first, count: count, stride: n)
@@ -155,7 +179,7 @@ public enum Engine {
                 // Accumulate each value column: the metrics, then the uncertain inputs.
                 for m in 0..<valueCount {
                     let column = m < metricCount ? values + m * n : slotValues + savedInputs[m - metricCount] * n
-                    sharedSums[b * valueCount + m] = accumulators[m].add(column: column, count: count, scratch: finiteScratch)
+                    sharedSums[(b - range.lowerBound) * valueCount + m] = accumulators[m].add(column: column, count: count, scratch: finiteScratch)
                 }
                 if let saved, let sink, firstError == nil {
                     for i in 0..<count {
@@ -182,13 +206,9 @@ public enum Engine {
         }
         var scenarioCounts = [Int](repeating: 0, count: plan.scenarios.count)
         for o in all { for (i, c) in o.scenarioCounts.enumerated() { scenarioCounts[i] += c } }
-        var reduced = [BlockSums](repeating: BlockSums(), count: valueCount)
-        for b in 0..<blocks {
-            for m in 0..<valueCount { reduced[m].combine(sums[b * valueCount + m]) }
-        }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        return RunResult(configuration: config, accumulators: merged, sums: reduced, scenarioCounts: scenarioCounts,
-                         wallSeconds: seconds, columns: columns)
+        return RunResult(configuration: config, accumulators: merged, blockMoments: Array(sums), blockRange: range,
+                         scenarioCounts: scenarioCounts, wallSeconds: seconds, columns: columns)
     }
 }
 

@@ -18,19 +18,19 @@ final class Histogram {
     /// Pages of negative values, by the exponent of their magnitude.
     @exclusivity(unchecked) private(set) var negativePages: [UnsafeMutablePointer<UInt64>?]
     /// Exact zeros and values below the smallest normal double.
-    @exclusivity(unchecked) private(set) var zeros: UInt64 = 0
-    @exclusivity(unchecked) private(set) var tiny: UInt64 = 0
-    @exclusivity(unchecked) private(set) var count: UInt64 = 0
-    @exclusivity(unchecked) private(set) var minimum = Double.infinity
-    @exclusivity(unchecked) private(set) var maximum = -Double.infinity
+    @exclusivity(unchecked) fileprivate(set) var zeros: UInt64 = 0
+    @exclusivity(unchecked) fileprivate(set) var tiny: UInt64 = 0
+    @exclusivity(unchecked) fileprivate(set) var count: UInt64 = 0
+    @exclusivity(unchecked) fileprivate(set) var minimum = Double.infinity
+    @exclusivity(unchecked) fileprivate(set) var maximum = -Double.infinity
     /// Up to 8 distinct exact values with counts; nil once there were more.
-    @exclusivity(unchecked) private(set) var atoms: [(value: Double, count: UInt64)]? = []
+    @exclusivity(unchecked) fileprivate(set) var atoms: [(value: Double, count: UInt64)]? = []
     @exclusivity(unchecked) private var lastAtom = 0
 
     /// The page tables the hot path writes through (no array bounds or uniqueness checks);
     /// `pages` and `negativePages` mirror them for reading.
-    private let positiveTable: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
-    private let negativeTable: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
+    fileprivate let positiveTable: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
+    fileprivate let negativeTable: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
 
     /// `mantissaBits` 13 (the default, relative bin width 1.2e-4) for reported metrics; the
     /// drawn inputs use 8 (3.9e-3, pages of 2 KiB that stay in cache).
@@ -52,7 +52,7 @@ final class Histogram {
         negativeTable.deallocate()
     }
 
-    private func syncPages() {
+    fileprivate func syncPages() {
         for e in 0..<Self.pageCount {
             pages[e] = positiveTable[e]
             negativePages[e] = negativeTable[e]
@@ -241,4 +241,81 @@ struct CumulativeBins {
         guard frac > 0, k + 1 < total else { return a }
         return a + frac * (orderStatistic(k + 1) - a)
     }
+}
+
+// MARK: - Serialisation (shard partials)
+
+extension Histogram {
+    func encode(into w: inout ByteWriter) {
+        w.int(mantissaBits)
+        w.uint(count); w.uint(zeros); w.uint(tiny)
+        w.double(minimum); w.double(maximum)
+        if let atoms {
+            w.int(atoms.count)
+            for (v, c) in atoms { w.double(v); w.uint(c) }
+        } else {
+            w.int(-1)
+        }
+        for table in [pages, negativePages] {
+            let used = table.indices.filter { table[$0] != nil }
+            w.int(used.count)
+            for e in used {
+                w.int(e)
+                let page = table[e]!
+                for b in 0..<binsPerPage { w.uint(page[b]) }
+            }
+        }
+    }
+
+    static func decode(from r: inout ByteReader) throws(ByteReader.Failure) -> Histogram {
+        let bits = try r.int()
+        guard (1...20).contains(bits) else { throw .corrupt("histogram resolution") }
+        let h = Histogram(mantissaBits: bits)
+        h.count = try r.uint(); h.zeros = try r.uint(); h.tiny = try r.uint()
+        h.minimum = try r.double(); h.maximum = try r.double()
+        let atomCount = try r.int()
+        if atomCount < 0 {
+            h.atoms = nil
+        } else {
+            guard atomCount <= 8 else { throw .corrupt("atoms") }
+            h.atoms = try (0..<atomCount).map { _ throws(ByteReader.Failure) in (try r.double(), try r.uint()) }
+        }
+        for negative in [false, true] {
+            let used = try r.int()
+            guard (0...pageCount).contains(used) else { throw .corrupt("page count") }
+            for _ in 0..<used {
+                let e = try r.int()
+                guard (1..<pageCount).contains(e) else { throw .corrupt("page exponent") }
+                let page = UnsafeMutablePointer<UInt64>.allocate(capacity: h.binsPerPage)
+                for b in 0..<h.binsPerPage { page[b] = try r.uint() }
+                if negative { h.negativeTable[e] = page } else { h.positiveTable[e] = page }
+            }
+        }
+        h.syncPages()
+        return h
+    }
+}
+
+/// Little-endian binary writing for partial results.
+struct ByteWriter {
+    var bytes: [UInt8] = []
+    mutating func uint(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func int(_ v: Int) { uint(UInt64(bitPattern: Int64(v))) }
+    mutating func double(_ v: Double) { uint(v.bitPattern) }
+}
+
+/// Bounds-checked reading; a short or malformed file is an error, never a crash.
+struct ByteReader {
+    enum Failure: Error { case truncated, corrupt(String) }
+    let bytes: [UInt8]
+    var offset = 0
+    mutating func uint() throws(Failure) -> UInt64 {
+        guard offset + 8 <= bytes.count else { throw .truncated }
+        var v: UInt64 = 0
+        for i in 0..<8 { v |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
+        offset += 8
+        return v
+    }
+    mutating func int() throws(Failure) -> Int { Int(Int64(bitPattern: try uint())) }
+    mutating func double() throws(Failure) -> Double { Double(bitPattern: try uint()) }
 }

@@ -79,6 +79,10 @@ public struct CopulaSpec: Sendable, Equatable {
 public struct PriorFile: Sendable {
     public var path: String
     public var sha256: String
+    /// The file's text as parsed (shard partials carry it, so a merge uses exactly it).
+    public var text: String = ""
+    /// The folder relative data-file paths resolve against.
+    public var directory: String = "."
     public var title: String?
     public var run: RunSettings
     public var metrics: Metrics
@@ -240,7 +244,8 @@ struct PriorParser {
                 throw error(["run", "sampler"], "sobol supports at most 40 uncertain dimensions; this file has \(dims)")
             }
         }
-        return PriorFile(path: path, sha256: SHA256.hex(text), title: root["title"]?.string, run: run,
+        return PriorFile(path: path, sha256: SHA256.hex(text), text: text, directory: directory,
+                         title: root["title"]?.string, run: run,
                          metrics: metrics, sprtTokensAtPeak: flags.sprt, inferenceGapAtPeak: flags.inference,
                          scenarios: scenarios, copula: copula)
     }
