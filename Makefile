@@ -13,7 +13,7 @@ SWIFT        ?= swift
 SWIFT_FLAGS  ?=
 RELEASE_BIN  := .build/release/meek
 
-.PHONY: all build run test results bench deps clean
+.PHONY: all build run test results bench deps slurm-deps clean
 
 all: build
 
@@ -26,6 +26,17 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends libgsl-dev pkg-config >/dev/null && \
 	  pkg-config --exists gsl || { echo "make: could not install libgsl-dev" >&2; exit 1; }; \
+	fi
+
+# The Slurm cluster test needs slurmctld, slurmd, the client commands and munge (Debian).
+slurm-deps:
+	@if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null \
+	    || ! command -v munged >/dev/null; then \
+	  echo "make: installing Slurm and munge ..." >&2; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends slurmctld slurmd slurm-client munge >/dev/null || \
+	  { echo "make: could not install Slurm" >&2; exit 1; }; \
 	fi
 
 build: deps
@@ -47,8 +58,12 @@ bench: deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS) --product meek-bench
 	.build/release/meek-bench --priors priors/baseline.toml --meek $(RELEASE_BIN)
 
-test: deps
+# The unit and end-to-end tests, then a real single-node Slurm cluster on loopback running a
+# sharded job and its merge (Tests/slurm/cluster-test.sh; it stops every daemon it starts).
+test: deps slurm-deps
 	$(SWIFT) test $(SWIFT_FLAGS)
+	$(SWIFT) build $(SWIFT_FLAGS) --product meek
+	bash Tests/slurm/cluster-test.sh .build/debug/meek
 
 clean:
 	rm -rf .build
