@@ -34,6 +34,10 @@ public struct SensitivityCommand: ParsableCommand {
     var inputs: String?
     @Option(help: "Output folder (default results/<prior file name>).")
     var out: String?
+    @Option(help: "Evaluate only shard i of n of the design's points and write them into --out (the expensive part).")
+    var shard: String?
+    @Option(name: .customLong("from-parts"), help: "Finish the analysis from the shards' partials in this folder.")
+    var fromParts: String?
     @Flag(help: "No table on stdout.")
     var quiet = false
 
@@ -46,6 +50,8 @@ public struct SensitivityCommand: ParsableCommand {
         if bootstrap <= 0 { throw ValidationError("--bootstrap must be > 0 (got \(bootstrap))") }
         if !(level > 0 && level < 1) { throw ValidationError("--level must be in (0, 1) (got \(level))") }
         if rankDraws <= 2 { throw ValidationError("--rank-draws must be > 2 (got \(rankDraws))") }
+        if let shard, parseShard(shard) == nil { throw ValidationError("--shard must be i/n with 0 ≤ i < n (got '\(shard)')") }
+        if shard != nil, fromParts != nil { throw ValidationError("--shard and --from-parts exclude each other") }
     }
 
     public func run() throws {
@@ -53,11 +59,37 @@ public struct SensitivityCommand: ParsableCommand {
         do { prior = try PriorFile.load(path: priors) } catch { throw UserError(error.description) }
         let metrics = MetricSet(prior.metrics, sprtTokensAtPeak: prior.sprtTokensAtPeak,
                                 inferenceGapAtPeak: prior.inferenceGapAtPeak)
+        let directory = out ?? "results/" + ((priors as NSString).lastPathComponent as NSString).deletingPathExtension
+        let ids = metrics.definitions.map(\.id)
+        if let part = shard.flatMap(parseShard) {
+            do {
+                let (range, values, total) = try SensitivityAnalysis.evaluateShard(prior: prior, metrics: metrics, baseSize: base,
+                                                                                   index: part.index, count: part.count)
+                let data = SensitivityPartial.encode(prior: prior, baseSize: base, metricIDs: ids, index: part.index, count: part.count,
+                                                     range: range, total: total, values: values, version: MeekVersion.string)
+                try AtomicFile.makeDirectory(directory)
+                let file = directory + "/" + SensitivityPartial.fileName(index: part.index, count: part.count)
+                try AtomicFile.write(data, to: file)
+                if !quiet { print("meek sensitivity \(priors) shard \(part.index)/\(part.count): points \(range) → \(file)") }
+            } catch { throw UserError("\(priors): \(error)") }
+            return
+        }
+        var designValues: [[Double]]?
+        if let fromParts {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: fromParts)) ?? [])
+                .filter { $0.hasPrefix("sensitivity-part-") && $0.hasSuffix(".meekpart") }.sorted()
+            guard !names.isEmpty else { throw UserError("--from-parts: no sensitivity partials in \(fromParts)") }
+            do {
+                var parts: [SensitivityPartial.Loaded] = []
+                for name in names { parts.append(try SensitivityPartial.load(fromParts + "/" + name)) }
+                designValues = try SensitivityPartial.join(parts, prior: prior, baseSize: base, metricIDs: ids, version: MeekVersion.string)
+            } catch { throw UserError(error.description) }
+        }
         let start = DispatchTime.now().uptimeNanoseconds
         let analysis: SensitivityAnalysis
         do {
             analysis = try SensitivityAnalysis(prior: prior, metrics: metrics, baseSize: base, bootstrap: bootstrap,
-                                               level: level, rankDraws: rankDraws, seed: seed)
+                                               level: level, rankDraws: rankDraws, seed: seed, designValues: designValues)
         } catch { throw UserError("\(priors): \(error)") }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         var only: Set<String>?
@@ -69,7 +101,6 @@ public struct SensitivityCommand: ParsableCommand {
             }
             only = Set(names)
         }
-        let directory = out ?? "results/" + ((priors as NSString).lastPathComponent as NSString).deletingPathExtension
         let command = (["meek"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let writer = SensitivityWriter(analysis: analysis, prior: prior, command: command, wallSeconds: seconds, only: only)
         do { try writer.write(to: directory) } catch { throw UserError(error.description) }

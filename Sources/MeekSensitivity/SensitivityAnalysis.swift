@@ -48,34 +48,13 @@ public struct SensitivityAnalysis: Sendable {
     /// What was grouped and why, and other notes for the reader.
     public var notes: [String]
 
-    public enum Failure: Error, CustomStringConvertible {
-        case design(SaltelliDesign.Failure)
-        case engine(EngineError)
-        case settings(String)
 
-        public var description: String {
-            switch self {
-            case .design(let f): f.description
-            case .engine(let e): e.description
-            case .settings(let s): s
-            }
-        }
-    }
-
-    /// Runs the analysis. `baseSize` must be a power of two (default 2^14); `bootstrap` > 0
-    /// resamples at `level`; `rankDraws` plain Monte Carlo draws feed the rank correlations.
-    public init(prior: PriorFile, metrics: MetricSet, baseSize: Int = 1 << 14, bootstrap: Int = 1000,
-                level: Double = 0.95, rankDraws: Int = 1 << 15, seed: UInt64? = nil) throws(Failure) {
-        guard bootstrap > 0 else { throw .settings("bootstrap must be > 0 (got \(bootstrap))") }
-        guard level > 0, level < 1 else { throw .settings("the interval level must be in (0, 1) (got \(level))") }
-        guard rankDraws > 2 else { throw .settings("rank-correlation draws must be > 2 (got \(rankDraws))") }
-        let evaluator = PointEvaluator(prior: prior, metrics: metrics)
-        let seed = seed ?? prior.run.seed
+    /// The factors of the design: each dimension, except groups that must move together.
+    static func factorList(_ evaluator: PointEvaluator) -> [Factor] {
         // Factors: each dimension, except groups that must move together: copula members,
         // and a scenario mixture (the scenario choice with every dimension that only some
         // scenarios draw from).
         var factors: [Factor] = []
-        var notes: [String] = []
         let copula = evaluator.copulaDimensions
         let mixture = (0..<evaluator.dimensions).filter { !evaluator.dimensionInAllScenarios($0) && !copula.contains($0) }
         for d in 0..<evaluator.dimensions where !copula.contains(d) && !mixture.contains(d) {
@@ -96,6 +75,64 @@ public struct SensitivityAnalysis: Sendable {
             factors.append(Factor(name: "copula: " + names.joined(separator: ", "), dimensions: copula,
                                   grouping: "correlated through the Gaussian copula, so they form one factor"))
         }
+        return factors
+    }
+
+    /// The Saltelli design's points in evaluation order: A, B, then AB_i per factor.
+    static func points(_ design: SaltelliDesign, in range: Range<Int>? = nil) -> [[Double]] {
+        let n = design.baseSize
+        let range = range ?? 0..<design.evaluations
+        return range.map { p in
+            switch p / n {
+            case 0: design.aRow(p % n)
+            case 1: design.bRow(p % n)
+            default: design.abRow(p % n, factor: p / n - 2)
+            }
+        }
+    }
+
+    /// Evaluates shard `index` of `count` of the design's points (a contiguous range): the
+    /// expensive part of an analysis, for running on several nodes. Returns the range and
+    /// the values (`[metric][point in range]`).
+    public static func evaluateShard(prior: PriorFile, metrics: MetricSet, baseSize: Int, index: Int, count: Int)
+        throws(Failure) -> (range: Range<Int>, values: [[Double]], total: Int) {
+        let evaluator = PointEvaluator(prior: prior, metrics: metrics)
+        let factors = factorList(evaluator)
+        let design: SaltelliDesign
+        do {
+            design = try SaltelliDesign(baseSize: baseSize, columns: evaluator.dimensions, factors: factors.map(\.dimensions))
+        } catch { throw .design(error) }
+        let total = design.evaluations
+        let range = (index * total / count)..<((index + 1) * total / count)
+        do { return (range, try evaluator.evaluate(points(design, in: range)).metrics, total) } catch { throw .engine(error) }
+    }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case design(SaltelliDesign.Failure)
+        case engine(EngineError)
+        case settings(String)
+
+        public var description: String {
+            switch self {
+            case .design(let f): f.description
+            case .engine(let e): e.description
+            case .settings(let s): s
+            }
+        }
+    }
+
+    /// Runs the analysis. `baseSize` must be a power of two (default 2^14); `bootstrap` > 0
+    /// resamples at `level`; `rankDraws` plain Monte Carlo draws feed the rank correlations.
+    public init(prior: PriorFile, metrics: MetricSet, baseSize: Int = 1 << 14, bootstrap: Int = 1000,
+                level: Double = 0.95, rankDraws: Int = 1 << 15, seed: UInt64? = nil,
+                designValues: [[Double]]? = nil) throws(Failure) {
+        guard bootstrap > 0 else { throw .settings("bootstrap must be > 0 (got \(bootstrap))") }
+        guard level > 0, level < 1 else { throw .settings("the interval level must be in (0, 1) (got \(level))") }
+        guard rankDraws > 2 else { throw .settings("rank-correlation draws must be > 2 (got \(rankDraws))") }
+        let evaluator = PointEvaluator(prior: prior, metrics: metrics)
+        let seed = seed ?? prior.run.seed
+        let factors = Self.factorList(evaluator)
+        var notes: [String] = []
         guard !factors.isEmpty else { throw .settings("the prior file has no uncertain input") }
         for f in factors where f.grouping != nil { notes.append("\(f.name): \(f.grouping!).") }
         notes.append("Derived inputs count with the inputs they derive from (the design varies only sampled inputs).")
@@ -104,14 +141,16 @@ public struct SensitivityAnalysis: Sendable {
             design = try SaltelliDesign(baseSize: baseSize, columns: evaluator.dimensions, factors: factors.map(\.dimensions))
         } catch { throw .design(error) }
 
-        // Model evaluations on the design: A, B, then AB_i per factor.
-        var points: [[Double]] = []
-        points.reserveCapacity(design.evaluations)
-        for j in 0..<baseSize { points.append(design.aRow(j)) }
-        for j in 0..<baseSize { points.append(design.bRow(j)) }
-        for f in factors.indices { for j in 0..<baseSize { points.append(design.abRow(j, factor: f)) } }
+        // Model evaluations on the design: A, B, then AB_i per factor (or given, from shards).
         let values: [[Double]]
-        do { values = try evaluator.evaluate(points).metrics } catch { throw .engine(error) }
+        if let designValues {
+            guard designValues.count == metrics.count, designValues.allSatisfy({ $0.count == design.evaluations }) else {
+                throw .settings("the shards' evaluations do not match this design (\(design.evaluations) points per metric)")
+            }
+            values = designValues
+        } else {
+            do { values = try evaluator.evaluate(Self.points(design)).metrics } catch { throw .engine(error) }
+        }
 
         // Plain Monte Carlo draws for the rank correlations.
         let inputs = prior.uncertainInputs.filter { name in

@@ -38,3 +38,37 @@ import Testing
         #expect(run.stderr.split(separator: "\n").count == 1)
     }
 }
+
+@Suite struct SensitivityShardTests {
+    let prior = repository + "/priors/baseline.toml"
+    let settings = ["--base", "1024", "--bootstrap", "50", "--rank-draws", "1024", "--quiet"]
+
+    @Test func shardsJoinToTheSingleProcessAnalysis() throws {
+        let single = temporaryDirectory(), parts = temporaryDirectory(), joined = temporaryDirectory()
+        #expect(try Meek.run(["sensitivity", prior, "--out", single] + settings).status == 0)
+        for i in 0..<3 {
+            #expect(try Meek.run(["sensitivity", prior, "--base", "1024", "--shard", "\(i)/3", "--out", parts, "--quiet"]).status == 0)
+        }
+        let run = try Meek.run(["sensitivity", prior, "--from-parts", parts, "--out", joined] + settings)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try comparable(single + "/sensitivity.csv") == comparable(joined + "/sensitivity.csv"))
+    }
+
+    @Test func refusesIncompleteOrForeignShards() throws {
+        let parts = temporaryDirectory()
+        for i in [0, 2] {
+            _ = try Meek.run(["sensitivity", prior, "--base", "1024", "--shard", "\(i)/3", "--out", parts, "--quiet"])
+        }
+        var run = try Meek.run(["sensitivity", prior, "--from-parts", parts, "--out", temporaryDirectory()] + settings)
+        #expect(run.status == 2 && run.stderr.contains("missing shard 1 of 3"), "\(run.stderr)")
+        _ = try Meek.run(["sensitivity", prior, "--base", "1024", "--shard", "1/3", "--out", parts, "--quiet"])
+        run = try Meek.run(["sensitivity", prior, "--from-parts", parts, "--out", temporaryDirectory(), "--base", "2048", "--quiet"])
+        #expect(run.status == 2 && run.stderr.contains("base size 1024 differs"), "\(run.stderr)")
+        let file = parts + "/sensitivity-part-1-of-3.meekpart"
+        var data = try Data(contentsOf: URL(fileURLWithPath: file))
+        data[data.count / 2] ^= 0x40
+        try data.write(to: URL(fileURLWithPath: file))
+        run = try Meek.run(["sensitivity", prior, "--from-parts", parts, "--out", temporaryDirectory()] + settings)
+        #expect(run.status == 2 && run.stderr.contains("checksum mismatch"), "\(run.stderr)")
+    }
+}
