@@ -134,14 +134,10 @@ public enum Partial {
             }
         }
         let count = first.count
-        var byIndex: [Int: Loaded] = [:]
-        for p in parts {
-            if let earlier = byIndex[p.index] { throw Failure("shard \(p.index) of \(count) is given twice (\(earlier.path), \(p.path))") }
-            byIndex[p.index] = p
-        }
-        let missing = (0..<count).filter { byIndex[$0] == nil }
-        guard missing.isEmpty else {
-            throw Failure("missing shard\(missing.count == 1 ? "" : "s") \(missing.map(String.init).joined(separator: ", ")) of \(count) (\(missing.map { fileName(index: $0, count: count) }.joined(separator: ", ")))")
+        let ordered: [Loaded]
+        switch orderedShards(parts, count: count, index: \.index, path: \.path, fileName: { fileName(index: $0, count: count) }) {
+        case .success(let parts): ordered = parts
+        case .failure(let problem): throw Failure(problem.description)
         }
         // The prior file the shards ran, from their own copy of its text.
         guard let text = first.header["prior_text"] as? String, let path = first.header["prior_file"] as? String,
@@ -157,7 +153,6 @@ public enum Partial {
                                       seed: UInt64(first.header["seed"] as? String ?? ""),
                                       sampler: SamplerKind(rawValue: first.header["sampler"] as? String ?? ""), threads: threads)
         config.shard = nil
-        let ordered = (0..<count).map { byIndex[$0]! }
         // The shards tile the whole run, in order.
         var next = 0
         for p in ordered {

@@ -1,4 +1,5 @@
 import Foundation
+import MeekEngine
 import MeekPriors
 
 /// A shard of a sensitivity analysis on disk: the model values at a contiguous range of the
@@ -88,19 +89,14 @@ public enum SensitivityPartial {
             if p.header["version"] as? String != version { throw Failure("\(p.path): written by meek \(p.header["version"] ?? "?"), not \(version)") }
             if p.count != first.count { throw Failure("\(p.path): shard count \(p.count) differs from \(first.count)") }
         }
-        var byIndex: [Int: Loaded] = [:]
-        for p in parts {
-            if let earlier = byIndex[p.index] { throw Failure("shard \(p.index) of \(first.count) is given twice (\(earlier.path), \(p.path))") }
-            byIndex[p.index] = p
-        }
-        let missing = (0..<first.count).filter { byIndex[$0] == nil }
-        guard missing.isEmpty else {
-            throw Failure("missing shard\(missing.count == 1 ? "" : "s") \(missing.map(String.init).joined(separator: ", ")) of \(first.count) (\(missing.map { fileName(index: $0, count: first.count) }.joined(separator: ", ")))")
+        let ordered: [Loaded]
+        switch orderedShards(parts, count: first.count, index: \.index, path: \.path, fileName: { fileName(index: $0, count: first.count) }) {
+        case .success(let parts): ordered = parts
+        case .failure(let problem): throw Failure(problem.description)
         }
         var joined = [[Double]](repeating: [], count: metricIDs.count)
         var next = 0
-        for i in 0..<first.count {
-            let p = byIndex[i]!
+        for (i, p) in ordered.enumerated() {
             guard p.range.lowerBound == next else { throw Failure("\(p.path): its points do not follow shard \(i - 1)'s") }
             next = p.range.upperBound
             for m in joined.indices { joined[m] += p.values[m] }
