@@ -297,25 +297,27 @@ extension Histogram {
 }
 
 /// Little-endian binary writing for partial results.
-struct ByteWriter {
-    var bytes: [UInt8] = []
-    mutating func uint(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func int(_ v: Int) { uint(UInt64(bitPattern: Int64(v))) }
-    mutating func double(_ v: Double) { uint(v.bitPattern) }
+public struct ByteWriter {
+    public var bytes: [UInt8] = []
+    public init() {}
+    public mutating func uint(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    public mutating func int(_ v: Int) { uint(UInt64(bitPattern: Int64(v))) }
+    public mutating func double(_ v: Double) { uint(v.bitPattern) }
 }
 
 /// Bounds-checked reading; a short or malformed file is an error, never a crash.
-struct ByteReader {
-    enum Failure: Error { case truncated, corrupt(String) }
-    let bytes: [UInt8]
-    var offset = 0
-    mutating func uint() throws(Failure) -> UInt64 {
+public struct ByteReader {
+    public enum Failure: Error { case truncated, corrupt(String) }
+    public let bytes: [UInt8]
+    public var offset = 0
+    public init(bytes: [UInt8], offset: Int = 0) { self.bytes = bytes; self.offset = offset }
+    public mutating func uint() throws(Failure) -> UInt64 {
         guard offset + 8 <= bytes.count else { throw .truncated }
         var v: UInt64 = 0
         for i in 0..<8 { v |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
         offset += 8
         return v
     }
-    mutating func int() throws(Failure) -> Int { Int(Int64(bitPattern: try uint())) }
-    mutating func double() throws(Failure) -> Double { Double(bitPattern: try uint()) }
+    public mutating func int() throws(Failure) -> Int { Int(Int64(bitPattern: try uint())) }
+    public mutating func double() throws(Failure) -> Double { Double(bitPattern: try uint()) }
 }

@@ -38,7 +38,6 @@ public enum Partial {
         ]
         let json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) ?? Data()
         var w = ByteWriter()
-        w.bytes = magic
         w.uint(formatVersion)
         w.int(json.count)
         w.bytes.append(contentsOf: json)
@@ -53,8 +52,7 @@ public enum Partial {
         for m in result.blockMoments { w.double(m.count); w.double(m.mean); w.double(m.m2) }
         w.int(result.scenarioCounts.count)
         for s in result.scenarioCounts { w.int(s) }
-        w.bytes.append(contentsOf: SHA256.digest(w.bytes))
-        return Data(w.bytes)
+        return SealedFile.seal(magic: magic, payload: w.bytes)
     }
 
     /// A decoded partial, with its header.
@@ -71,16 +69,12 @@ public enum Partial {
 
     /// Reads and checks one partial file (magic, version, checksum, structure).
     public static func load(_ path: String) throws(Failure) -> Loaded {
-        guard let data = FileManager.default.contents(atPath: path) else { throw Failure("\(path): cannot be read") }
-        let bytes = [UInt8](data)
-        guard bytes.count > magic.count + 32, Array(bytes.prefix(magic.count)) == magic else {
-            throw Failure("\(path): not a meek partial result")
+        let body: [UInt8]
+        switch SealedFile.open(path, magic: magic, kind: "meek partial result") {
+        case .success(let payload): body = payload
+        case .failure(let problem): throw Failure(problem.description)
         }
-        let body = Array(bytes.dropLast(32))
-        guard SHA256.digest(body) == Array(bytes.suffix(32)) else {
-            throw Failure("\(path): checksum mismatch (truncated or corrupted; rerun this shard)")
-        }
-        var r = ByteReader(bytes: body, offset: magic.count)
+        var r = ByteReader(bytes: body)
         do {
             guard try r.uint() == formatVersion else { throw Failure("\(path): partial format version differs from this meek's (\(formatVersion))") }
             let length = try r.int()

@@ -21,21 +21,12 @@ public enum SensitivityPartial {
             "version": version, "prior_sha256": prior.sha256, "base_size": baseSize, "metrics": metricIDs,
             "shard_index": index, "shard_count": count, "from": range.lowerBound, "to": range.upperBound, "total": total,
         ]
-        var bytes = magic
         let json = [UInt8]((try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) ?? Data())
-        append(UInt64(json.count), to: &bytes)
-        bytes += json
-        for column in values { for v in column { append(v.bitPattern, to: &bytes) } }
-        bytes += SHA256.digest(bytes)
-        return Data(bytes)
-    }
-
-    static func append(_ v: UInt64, to bytes: inout [UInt8]) {
-        for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
-    }
-
-    static func read(_ bytes: [UInt8], at offset: Int) -> UInt64 {
-        (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
+        var w = ByteWriter()
+        w.int(json.count)
+        w.bytes += json
+        for column in values { for v in column { w.double(v) } }
+        return SealedFile.seal(magic: magic, payload: w.bytes)
     }
 
     public struct Loaded {
@@ -47,32 +38,27 @@ public enum SensitivityPartial {
     }
 
     public static func load(_ path: String) throws(Failure) -> Loaded {
-        guard let data = FileManager.default.contents(atPath: path) else { throw Failure("\(path): cannot be read") }
-        let bytes = [UInt8](data)
-        guard bytes.count > magic.count + 40, Array(bytes.prefix(magic.count)) == magic else {
-            throw Failure("\(path): not a meek sensitivity partial")
+        let body: [UInt8]
+        switch SealedFile.open(path, magic: magic, kind: "meek sensitivity partial") {
+        case .success(let payload): body = payload
+        case .failure(let problem): throw Failure(problem.description)
         }
-        let body = Array(bytes.dropLast(32))
-        guard SHA256.digest(body) == Array(bytes.suffix(32)) else {
-            throw Failure("\(path): checksum mismatch (truncated or corrupted; rerun this shard)")
-        }
-        let length = Int(read(body, at: magic.count))
-        let start = magic.count + 8
-        guard length > 0, start + length <= body.count,
-              let header = try? JSONSerialization.jsonObject(with: Data(body[start..<(start + length)])) as? [String: Any],
+        var r = ByteReader(bytes: body)
+        guard let length = try? r.int(), length > 0, r.offset + length <= body.count,
+              let header = try? JSONSerialization.jsonObject(with: Data(body[r.offset..<(r.offset + length)])) as? [String: Any],
               let index = header["shard_index"] as? Int, let count = header["shard_count"] as? Int,
               let from = header["from"] as? Int, let to = header["to"] as? Int, from <= to,
               let metrics = header["metrics"] as? [String] else {
             throw Failure("\(path): corrupted header")
         }
+        r.offset += length
         let n = to - from
-        guard body.count - (start + length) == 8 * n * metrics.count else { throw Failure("\(path): corrupted payload") }
-        var offset = start + length
+        guard body.count - r.offset == 8 * n * metrics.count else { throw Failure("\(path): corrupted payload") }
         var values: [[Double]] = []
         for _ in metrics {
             var column: [Double] = []
             column.reserveCapacity(n)
-            for _ in 0..<n { column.append(Double(bitPattern: read(body, at: offset))); offset += 8 }
+            for _ in 0..<n { column.append((try? r.double()) ?? .nan) }
             values.append(column)
         }
         return Loaded(path: path, header: header, index: index, count: count, range: from..<to, values: values)
