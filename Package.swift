@@ -53,6 +53,7 @@ let package = Package(
             dependencies: [
                 "MeekModel", "MeekPriors", "MeekEngine", "MeekSensitivity", "MeekReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
 

@@ -8,7 +8,7 @@ public struct Meek: ParsableCommand {
         commandName: "meek",
         abstract: "Uncertainty analysis of the capability-gap model of \"Meek Models Shall Inherit the Earth\".",
         version: MeekVersion.string,
-        subcommands: [RunCommand.self, MergeCommand.self, SlurmCommand.self, SensitivityCommand.self, ModelCommand.self]
+        subcommands: [RunCommand.self, MergeCommand.self, SlurmCommand.self, SensitivityCommand.self, ReportCommand.self, ModelCommand.self]
     )
 
     public init() {}

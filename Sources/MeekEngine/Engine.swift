@@ -272,6 +272,20 @@ struct BlockLayout: @unchecked Sendable {
                     gInf: column(.gInf, c, n), sprtError: column(.sprtError, c, n), bayesSlowdown: column(.bayesSlowdown, c, n))
     }
 
+    /// The model inputs of draw `i` of a block.
+    func parameters(columns: UnsafeMutablePointer<Double>, stride: Int, draw i: Int) -> Parameters {
+        var p = Parameters()
+        for key in ParameterKey.allCases where key != .startYear {
+            switch sources[key] {
+            case .slot(let s): p[key] = columns[s * stride + i]
+            case .constant(let v): p[key] = key == .investStopYears && !v.isFinite ? nil : v
+            case nil: break
+            }
+        }
+        if gInfFollowsGAlg { p.gInf = nil }
+        return p
+    }
+
     /// Every metric of the block's draws into `out[m·stride + i]`.
     func evaluate(_ inputs: BlockInputs, columns: UnsafeMutablePointer<Double>, stride: Int, count: Int,
                   into out: UnsafeMutablePointer<Double>) {
@@ -287,16 +301,7 @@ struct BlockLayout: @unchecked Sendable {
         }
         guard !benchmarkMetrics.isEmpty else { return }
         for i in 0..<count {
-            var p = Parameters()
-            for key in ParameterKey.allCases where key != .startYear {
-                switch sources[key] {
-                case .slot(let s): p[key] = columns[s * stride + i]
-                case .constant(let v): p[key] = key == .investStopYears && !v.isFinite ? nil : v
-                case nil: break
-                }
-            }
-            if gInfFollowsGAlg { p.gInf = nil }
-            let model = GapModel(unchecked: p)
+            let model = GapModel(unchecked: parameters(columns: columns, stride: stride, draw: i))
             var curves: [Int: BenchmarkCurve] = [:]
             for (index, kind) in benchmarkMetrics {
                 let value: Double

@@ -233,6 +233,24 @@ struct CumulativeBins {
         return Swift.min(Swift.max(v, minimum), maximum)
     }
 
+    /// How many values are ≤ x, with a bin's values taken as evenly spread over it.
+    func count(atOrBelow x: Double) -> Double {
+        if x >= maximum { return Double(total) }
+        if x < minimum { return 0 }
+        var lo = 0, hi = bins.count  // first bin whose high > x
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if bins[mid].high <= x { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo < bins.count else { return Double(total) }
+        let bin = bins[lo]
+        var c = Double(before[lo])
+        if bin.low <= x {
+            c += bin.high > bin.low ? Double(bin.count) * (x - bin.low) / (bin.high - bin.low) : Double(bin.count)
+        }
+        return c
+    }
+
     /// The value at fractional rank h in [0, total − 1] (linear between order statistics).
     func value(atRank h: Double) -> Double {
         let k = UInt64(h.rounded(.down))

@@ -37,6 +37,21 @@ public struct MetricSummary: Sendable {
     public var byYear: [(year: Double, probability: Double)]
     /// Whether quantiles are exact (at most 8 distinct values) or histogram-resolved.
     public var exact: Bool
+    /// The finite values binned for plotting: `edges` (count + 1, evenly spaced) and the
+    /// draws in each bin (`counts`, read from the run's histogram, so fractional where a
+    /// coarse edge cuts a fine bin); values above the last edge are `beyond`.
+    public var distribution: Distribution?
+
+    public struct Distribution: Sendable {
+        public var edges: [Double]
+        public var counts: [Double]
+        public var beyond: Double
+        public init(edges: [Double], counts: [Double], beyond: Double) {
+            self.edges = edges
+            self.counts = counts
+            self.beyond = beyond
+        }
+    }
 
     public var neverShare: Double { lead > 0 ? Double(never) / Double(lead) : 0 }
     public var noLeadShare: Double { draws > 0 ? Double(noLead) / Double(draws) : 0 }
@@ -134,5 +149,35 @@ func summarise(_ acc: MetricAccumulator, sums: BlockSums, id: String, label: Str
         never: never, noLead: noLead, mean: mean, sd: sd,
         minimum: finite > 0 ? acc.histogram.minimum : nil, maximum: finite > 0 ? acc.histogram.maximum : nil,
         quantiles: quantiles, equalTailed: equalTailed, highestDensity: hdi, byYear: byYear,
-        exact: acc.histogram.atoms != nil)
+        exact: acc.histogram.atoms != nil,
+        distribution: finite > 0 ? binned(bins, finite: finite) : nil)
+}
+
+/// About 40 evenly spaced bins with a round width, from the minimum to the 99.5th
+/// percentile of the finite values (heavy tails would squash the rest into one bin).
+func binned(_ bins: CumulativeBins, finite: Int) -> MetricSummary.Distribution {
+    let low = bins.minimum
+    var high = bins.value(atRank: 0.995 * Double(finite - 1))
+    if !(high > low) { high = bins.maximum }
+    var span = high - low
+    if !(span > 0) { span = max(abs(low) * 0.1, 1e-9) }
+    let width = roundStep(span / 40)
+    let start = (low / width).rounded(.down) * width
+    var edges = [start]
+    while edges.last! <= high || edges.count < 2 { edges.append(start + Double(edges.count) * width) }
+    var counts: [Double] = []
+    var previous = 0.0
+    for e in edges.dropFirst() {
+        let c = bins.count(atOrBelow: e)
+        counts.append(max(c - previous, 0))
+        previous = c
+    }
+    return .init(edges: edges, counts: counts, beyond: max(Double(finite) - previous, 0))
+}
+
+/// The smallest of 1, 2, 2.5, 5 × 10^k that is at least x.
+public func roundStep(_ x: Double) -> Double {
+    let magnitude = Foundation.pow(10, (Foundation.log10(x)).rounded(.down))
+    for m in [1.0, 2, 2.5, 5, 10] where m * magnitude >= x * (1 - 1e-12) { return m * magnitude }
+    return 10 * magnitude
 }

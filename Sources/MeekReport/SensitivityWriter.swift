@@ -125,6 +125,7 @@ public struct SensitivityWriter {
                                  ("ST_low", .number(s.total[f].low)), ("ST_high", .number(s.total[f].high))])
                     })))
                 }
+                fields.append(("tornado_base", number(r.tornadoBase)))
                 fields.append(("tornado", .array(r.tornado.filter { t in only == nil || only!.contains(t.factor) }.map { t in
                     .object([("factor", .string(t.factor)), ("low", number(t.low)), ("high", number(t.high)), ("swing", number(t.swing))])
                 })))

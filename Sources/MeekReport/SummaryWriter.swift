@@ -201,6 +201,12 @@ public struct SummaryWriter {
                     .object([("level", .number($0.level)), ("low", estimate($0.low)), ("high", estimate($0.high))])
                 })),
             ]
+            if let d = m.distribution {
+                fields.append(("distribution", .object([
+                    ("edges", .array(d.edges.map(JSON.number))), ("counts", .array(d.counts.map(JSON.number))),
+                    ("beyond", .number(d.beyond)),
+                ])))
+            }
             if m.isTime {
                 fields.append(("by_year", .array(m.byYear.map { .object([("year", .number($0.year)), ("probability", .number($0.probability))]) })))
             }
@@ -208,6 +214,7 @@ public struct SummaryWriter {
         }
         return .object([
             ("provenance", provenance.json),
+            ("title", prior.title.map(JSON.string) ?? .null),
             ("settings", .object([
                 ("start_year", .number(start)),
                 ("quantiles", .array(prior.run.quantiles.map(JSON.number))),

@@ -33,6 +33,8 @@ public struct SensitivityAnalysis: Sendable {
         /// (others at their medians) and the swing |high − low| (+∞ when one end never
         /// happens), sorted by swing, largest first.
         public var tornado: [(factor: String, low: Double, high: Double, swing: Double)]
+        /// The metric with every factor at its median: the tornado's centre line.
+        public var tornadoBase: Double
     }
 
     public var factors: [Factor]
@@ -184,6 +186,7 @@ public struct SensitivityAnalysis: Sendable {
                 sweep.append(point)
             }
         }
+        sweep.append(median)
         let tornadoValues: [[Double]]
         do { tornadoValues = try evaluator.evaluate(sweep).metrics } catch { throw .engine(error) }
 
@@ -230,7 +233,8 @@ public struct SensitivityAnalysis: Sendable {
             }
             tornado.sort { $0.3 > $1.3 }
             let result = MetricResult(metric: def, transform: transform, sobol: sobol, neverPoints: never,
-                                      spearman: spearman, prcc: prcc, tornado: tornado)
+                                      spearman: spearman, prcc: prcc, tornado: tornado,
+                                      tornadoBase: tornadoValues[m][2 * factorList.count])
             slots.withLock { $0[m] = result }
         }
         let results = slots.withLock { $0.map { $0! } }
