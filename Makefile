@@ -3,7 +3,7 @@
 #   make / make build   release build of the `meek` tool
 #   make run            the main job: `meek run priors/baseline.toml` → results/baseline/
 #   make test           the whole test suite (what CI runs)
-#   make results        regenerate everything under results/ (runs and the baseline's sensitivity)
+#   make results        regenerate everything under results/ (runs, sensitivity, figures, reports)
 #   make bench          throughput (draws/s at 1 and 2 threads) and peak memory
 #
 # Every target first makes sure GSL is installed (Debian's libgsl-dev), so a fresh
@@ -45,13 +45,28 @@ build: deps
 run: build
 	$(RELEASE_BIN) run priors/baseline.toml --out results/baseline
 
-# Every committed result: the baseline, the paper's point values and each scenario file.
-SCENARIOS := paper kaplan besiroglu cottier stall high-investment
+# Every committed result: the baseline (with its sensitivity analysis), each scenario file,
+# the paper's point values and the paper's figure variants, and a report for each.
+SCENARIOS      := kaplan besiroglu cottier stall high-investment
+PAPER_VARIANTS := gi-5 gi-10 capital-100x capital-10000x stall-5y stall-10y alpha-0.178 besiroglu kaplan
+MEEK_RUN       := $(RELEASE_BIN) run --quiet
 results: build
-	$(RELEASE_BIN) run priors/baseline.toml --out results/baseline --quiet
+	$(MEEK_RUN) priors/baseline.toml --out results/baseline
 	$(RELEASE_BIN) sensitivity priors/baseline.toml --out results/baseline --quiet
 	@for s in $(SCENARIOS); do echo "meek run priors/$$s.toml"; \
-	  $(RELEASE_BIN) run priors/$$s.toml --out results/$$s --quiet || exit 1; done
+	  $(MEEK_RUN) priors/$$s.toml --out results/$$s || exit 1; done
+	$(MEEK_RUN) priors/paper.toml --out results/paper
+	@for v in $(PAPER_VARIANTS); do echo "meek run priors/paper-variants/$$v.toml"; \
+	  $(MEEK_RUN) priors/paper-variants/$$v.toml --out results/paper/$$v || exit 1; done
+	$(RELEASE_BIN) report results/baseline \
+	  --compare "Scaling law: 50/50 Chinchilla–Besiroglu mixture vs. Besiroglu alone (Fig. 10)=results/besiroglu" \
+	  --compare "Investment: Cottier spending growth, a stall, higher growth (Figs. 7 and 9)=results/cottier,results/stall,results/high-investment"
+	@for s in $(SCENARIOS); do $(RELEASE_BIN) report results/$$s || exit 1; done
+	$(RELEASE_BIN) report results/paper --claims priors/paper-claims.toml \
+	  --compare "Fig. 7: SOTA investment growth g_i = 3.6, 5, 10=results/paper/gi-5,results/paper/gi-10" \
+	  --compare 'Fig. 8: initial SOTA capital $$1000, $$100k, $$10M=results/paper/capital-100x,results/paper/capital-10000x' \
+	  --compare "Fig. 9: investment growth stops after 5 or 10 years=results/paper/stall-5y,results/paper/stall-10y" \
+	  --compare "Fig. 10: Chinchilla vs. Besiroglu exponent=results/paper/alpha-0.178,results/paper/besiroglu"
 
 bench: deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS) --product meek

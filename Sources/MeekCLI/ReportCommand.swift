@@ -54,7 +54,7 @@ public struct ReportCommand: ParsableCommand {
     }
 
     func parseComparison(_ text: String) -> (title: String, folders: [String])? {
-        guard let eq = text.firstIndex(of: "=") else { return nil }
+        guard let eq = text.lastIndex(of: "=") else { return nil }  // titles may hold "=", paths do not
         let title = text[..<eq].trimmingCharacters(in: .whitespaces)
         let folders = text[text.index(after: eq)...].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !title.isEmpty, !folders.isEmpty, folders.allSatisfy({ !$0.isEmpty }) else { return nil }
@@ -148,8 +148,10 @@ public struct ReportCommand: ParsableCommand {
         return out
     }
 
+    /// A file name from a title: its part before a colon when it has one ("Fig. 7: …" → "fig-7").
     func slugOf(_ s: String) -> String {
-        let mapped = s.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
+        let head = s.split(separator: ":", maxSplits: 1).first.map(String.init) ?? s
+        let mapped = head.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
         return String(mapped).split(separator: "-").joined(separator: "-")
     }
 }

@@ -268,18 +268,26 @@ final class Chart {
             for (i, n) in notes.enumerated() { s += text(n, x: left + 8, y: top + 18 + Double(i) * 15, size: 11) }
             s += "</g>\n"
         }
+        // The legend flows left to right and wraps; the caption goes below it.
+        var yl = bottom + 58
         if !legend.isEmpty {
             s += "<g class=\"legend\">"
             var xCursor = left
-            let yl = bottom + 58
             for item in legend {
+                let label = item.label.count > 90 ? String(item.label.prefix(89)) + "…" : item.label
+                let itemWidth = 40 + Double(label.count) * 6.2
+                if xCursor > left, xCursor + itemWidth > width - 8 { xCursor = left; yl += 17 }
                 s += "<g transform=\"translate(\(coordinate(xCursor)),\(coordinate(yl)))\">\(item.swatch)</g>"
-                s += text(item.label, x: xCursor + 28, y: yl + 4, size: 11)
-                xCursor += 40 + Double(item.label.count) * 6.2
+                s += text(label, x: xCursor + 28, y: yl + 4, size: 11)
+                xCursor += itemWidth
             }
             s += "</g>\n"
         }
-        s += "<text class=\"caption\" x=\"\(coordinate(left))\" y=\"\(coordinate(height - 8))\" font-size=\"10\" fill=\"\(Palette.muted)\">\(escapeXML(caption))</text>\n"
+        let captionY = max(height - 8, yl + 22)
+        s += "<text class=\"caption\" x=\"\(coordinate(left))\" y=\"\(coordinate(captionY))\" font-size=\"10\" fill=\"\(Palette.muted)\">\(escapeXML(caption))</text>\n"
+        let total = Int((captionY + 8).rounded(.up))
+        s = s.replacingOccurrences(of: "height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\"",
+                                   with: "height=\"\(total)\" viewBox=\"0 0 \(Int(width)) \(total)\"")
         return s + "</svg>\n"
     }
 }
