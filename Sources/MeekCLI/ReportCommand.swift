@@ -63,29 +63,35 @@ public struct ReportCommand: ParsableCommand {
 
     public func run() throws {
         let start = Date()
+        // Read and check everything first: a bad folder or claim fails before any tracing.
         let main = try load(folder)
-        let grid = TrajectoryRequest.grid(horizon: horizon, step: step)
-        let bands = try trace(main, Report.series, grid)
-        var comparisons: [Comparison] = []
-        var traced: [String: (String, TrajectoryBands, TrajectoryBands)] = [:]
-        for c in compare {
-            let (title, folders) = parseComparison(c)!
-            var runs: [(name: String, training: TrajectoryBands, investment: TrajectoryBands)] = [
-                (main.name, bands[0], bands.last!),
-            ]
-            for path in folders {
-                if let cached = traced[path] { runs.append(cached); continue }
+        var others: [String: ResultFolder] = [:]
+        let comparisonFolders = compare.map { parseComparison($0)! }
+        for (_, folders) in comparisonFolders {
+            for path in folders where others[path] == nil {
                 let other = try load(path)
                 if other.startYear != main.startYear {
                     throw UserError("\(path)/summary.json: start year \(other.startYear) differs from \(folder)'s \(main.startYear); a comparison needs one calendar")
                 }
-                let b = try trace(other, [.training, .investment], grid)
-                traced[path] = (other.name, b[0], b[1])
-                runs.append((other.name, b[0], b[1]))
+                others[path] = other
+            }
+        }
+        let claimList = try claims.map(loadClaims) ?? []
+        let grid = TrajectoryRequest.grid(horizon: horizon, step: step)
+        let bands = try trace(main, Report.series, grid)
+        var traced: [String: (name: String, training: TrajectoryBands, investment: TrajectoryBands)] = [:]
+        var comparisons: [Comparison] = []
+        for (title, folders) in comparisonFolders {
+            var runs: [(name: String, training: TrajectoryBands, investment: TrajectoryBands)] = [(main.name, bands[0], bands.last!)]
+            for path in folders {
+                if traced[path] == nil {
+                    let b = try trace(others[path]!, [.training, .investment], grid)
+                    traced[path] = (others[path]!.name, b[0], b[1])
+                }
+                runs.append(traced[path]!)
             }
             comparisons.append(Comparison(title: title, slug: slugOf(title), runs: runs))
         }
-        let claimList = try claims.map(loadClaims) ?? []
         let report = Report(folder: main, trajectories: bands, comparisons: comparisons, claims: claimList)
         let written: [String]
         do { written = try report.write() } catch { throw UserError(error.description) }
