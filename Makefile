@@ -13,7 +13,7 @@ SWIFT        ?= swift
 SWIFT_FLAGS  ?=
 RELEASE_BIN  := .build/release/meek
 
-.PHONY: all build run test results bench deps slurm-deps clean
+.PHONY: all build run test results bench deps slurm-deps chromium-deps clean
 
 all: build
 
@@ -37,6 +37,17 @@ slurm-deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends slurmctld slurmd slurm-client munge >/dev/null || \
 	  { echo "make: could not install Slurm" >&2; exit 1; }; \
+	fi
+
+# The report test opens report.html in headless Chromium (Debian's `chromium`) and reads its
+# screenshot with python3's standard library.
+chromium-deps:
+	@if ! command -v chromium >/dev/null || ! command -v python3 >/dev/null; then \
+	  echo "make: installing chromium (and python3) ..." >&2; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium python3 >/dev/null || \
+	  { echo "make: could not install chromium" >&2; exit 1; }; \
 	fi
 
 build: deps
@@ -74,11 +85,13 @@ bench: deps
 	.build/release/meek-bench --priors priors/baseline.toml --meek $(RELEASE_BIN)
 
 # The unit and end-to-end tests, then a real single-node Slurm cluster on loopback running a
-# sharded job and its merge (Tests/slurm/cluster-test.sh; it stops every daemon it starts).
-test: deps slurm-deps
+# sharded job and its merge (Tests/slurm/cluster-test.sh; it stops every daemon it starts),
+# then a report opened in headless Chromium (Tests/report/chromium-test.sh).
+test: deps slurm-deps chromium-deps
 	$(SWIFT) test $(SWIFT_FLAGS)
 	$(SWIFT) build $(SWIFT_FLAGS) --product meek
 	bash Tests/slurm/cluster-test.sh .build/debug/meek
+	bash Tests/report/chromium-test.sh .build/debug/meek
 
 clean:
 	rm -rf .build

@@ -200,7 +200,7 @@ public struct Report {
         .meta { color: #555; font-size: 0.92em; }
         table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
         th, td { border-bottom: 1px solid #ddd; padding: 0.3em 0.6em; text-align: right; vertical-align: top; }
-        th:first-child, td:first-child { text-align: left; }
+        th:first-child, td:first-child, td.text, th.text { text-align: left; }
         thead th { border-bottom: 2px solid #888; }
         figure { margin: 1.5em 0; break-inside: avoid; page-break-inside: avoid; }
         figure svg { max-width: 100%; height: auto; display: block; }
@@ -281,14 +281,14 @@ public struct Report {
     }
 
     func claimsTable() -> String {
-        var h = "<table><thead><tr><th>Figure</th><th>The paper says</th><th>Run</th><th>Paper</th><th>meek (median)</th><th>Difference</th></tr></thead><tbody>\n"
+        var h = "<table><thead><tr><th>Figure</th><th class=\"text\">The paper says</th><th class=\"text\">Run</th><th>Paper</th><th>meek (median)</th><th>Difference</th></tr></thead><tbody>\n"
         for c in claims {
             let meek = c.meek.map { sig($0, 4) } ?? "never"
             let diff = c.meek.map { m in
                 let d = m - c.paper
                 return (d >= 0 ? "+" : "") + sig(d, 2) + " (\(String(format: "%+.0f", 100 * d / c.paper))%)"
             } ?? "—"
-            h += "<tr><td>\(escapeXML(c.figure))</td><td>\(escapeXML(c.statement))</td><td>\(escapeXML(c.run))</td><td>\(sig(c.paper, 4)) \(escapeXML(c.unit))</td><td>\(meek)</td><td>\(diff)</td></tr>\n"
+            h += "<tr><td>\(escapeXML(c.figure))</td><td class=\"text\">\(escapeXML(c.statement))</td><td class=\"text\">\(escapeXML(c.run))</td><td>\(sig(c.paper, 4)) \(escapeXML(c.unit))</td><td>\(meek)</td><td>\(diff)</td></tr>\n"
         }
         return h + "</tbody></table>\n"
     }
