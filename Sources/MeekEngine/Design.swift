@@ -13,10 +13,15 @@ final class Design {
     private var sobol: OpaquePointer?
     private var point: [Double]
 
-    init(kind: SamplerKind, dims: Int, seed: UInt64) {
+    /// Plain Monte Carlo only: dimensions filled with standard normal scores (GSL's
+    /// ziggurat, `gsl_ran_gaussian_ziggurat`) instead of uniforms.
+    let gaussian: [Bool]
+
+    init(kind: SamplerKind, dims: Int, seed: UInt64, gaussian: [Bool] = []) {
         self.kind = kind
         self.dims = dims
         self.seed = seed
+        self.gaussian = kind == .mc && gaussian.contains(true) ? gaussian : []
         point = [Double](repeating: 0, count: max(dims, 1))
         if kind == .sobol, dims > 0 {
             guard let q = gsl_qrng_alloc(meek_gsl_qrng_sobol(), UInt32(dims)) else { fatalError("GSL could not allocate Sobol'") }
@@ -33,7 +38,16 @@ final class Design {
         switch kind {
         case .mc:
             rng.start(seed: seed, block: block)
-            for i in 0..<count { for d in 0..<dims { u[d * stride + i] = rng.uniform() } }
+            if gaussian.isEmpty {
+                for i in 0..<count { for d in 0..<dims { u[d * stride + i] = rng.uniform() } }
+            } else {
+                let r = rng.rng
+                for i in 0..<count {
+                    for d in 0..<dims {
+                        u[d * stride + i] = gaussian[d] ? gsl_ran_gaussian_ziggurat(r, 1) : rng.uniform()
+                    }
+                }
+            }
         case .lhs:
             // Each dimension: the block's draws take one stratum each of (0, 1), in a
             // random order, at a uniform position within it.

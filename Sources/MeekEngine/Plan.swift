@@ -114,7 +114,15 @@ struct Plan: Sendable {
     let copulaDims: [Int]
     let cholesky: [[Double]]
 
-    init(_ prior: PriorFile) {
+    /// Dimensions that hold standard normal scores instead of uniforms when the design
+    /// draws them directly (`normalScores`): random inputs that are an untruncated normal
+    /// or lognormal in every scenario and not in a copula.
+    let gaussianDims: [Bool]
+    /// Whether the design fills `gaussianDims` with normal scores (plain Monte Carlo:
+    /// GSL's ziggurat) rather than uniforms (LHS, Sobol', sensitivity points).
+    let normalScores: Bool
+
+    init(_ prior: PriorFile, normalScores: Bool = false) {
         var names = Set<String>()
         for s in prior.scenarios { names.formUnion(s.definitions.keys) }
         self.names = names.sorted()
@@ -198,6 +206,19 @@ struct Plan: Sendable {
         dims = maxDims
         copulaDims = prior.copula?.inputs.map { randomDim[$0]! } ?? []
         cholesky = prior.copula?.cholesky ?? []
+        var gaussian = [Bool](repeating: false, count: maxDims)
+        for (name, d) in randomDim where !copulaDims.contains(d) {
+            gaussian[d] = prior.scenarios.allSatisfy { s in
+                guard let definition = s.definitions[name] else { return true }
+                guard case .random(let p) = definition, p.truncation == nil else { return false }
+                switch p.distribution {
+                case .normal, .lognormal: return true
+                default: return false
+                }
+            }
+        }
+        gaussianDims = gaussian
+        self.normalScores = normalScores
     }
 
     /// Draws the inputs of a block: `u[d·stride + i]` holds dimension d of draw i (modified
@@ -248,7 +269,23 @@ struct Plan: Sendable {
                     switch step {
                     case .random(let slot, let prior, let dim):
                         let col = columns + slot * stride, uu = u + dim * stride
-                        if prior.truncation == nil, case .lognormal(let mu, let sigma) = prior.distribution {
+                        if normalScores, gaussianDims[dim] {
+                            // The design drew standard normal scores z: x = μ + σz, or e^(μ + σz).
+                            switch prior.distribution {
+                            case .normal(let mean, let sd):
+                                for j in 0..<m { let i = at(j); col[i] = mean + sd * uu[i] }
+                            case .lognormal(let mu, let sigma):
+                                var j = 0
+                                while j + 4 <= m {
+                                    let z = FastMath.Lanes(uu[at(j)], uu[at(j + 1)], uu[at(j + 2)], uu[at(j + 3)])
+                                    let e = FastMath.exp(mu + sigma * z)
+                                    for k in 0..<4 { col[at(j + k)] = e[k] }
+                                    j += 4
+                                }
+                                while j < m { let i = at(j); col[i] = FastMath.exp(mu + sigma * uu[i]); j += 1 }
+                            default: preconditionFailure("only normal and lognormal dimensions hold normal scores")
+                            }
+                        } else if prior.truncation == nil, case .lognormal(let mu, let sigma) = prior.distribution {
                             // GSL's inverse normal CDF, then e^x four draws at a time.
                             var z = [Double](repeating: 0, count: (m + 3) & ~3)
                             for j in 0..<m { z[j] = mu + sigma * gsl_cdf_ugaussian_Pinv(uu[at(j)]) }

@@ -8,11 +8,11 @@ public enum StageTiming {
     /// Nanoseconds per draw of: the uniform design, drawing inputs, the gap model and
     /// metrics, and accumulating the values.
     public static func measure(_ config: RunConfiguration, draws: Int) -> [(stage: String, nanoseconds: Double)] {
-        let plan = Plan(config.prior)
+        let plan = Plan(config.prior, normalScores: config.sampler == .mc)
         let layout = BlockLayout(plan: plan, prior: config.prior, metrics: config.metrics)
         let n = RunConfiguration.blockSize
         let blocks = max(1, draws / n)
-        let design = Design(kind: config.sampler, dims: plan.dims, seed: config.seed)
+        let design = Design(kind: config.sampler, dims: plan.dims, seed: config.seed, gaussian: plan.gaussianDims)
         let u = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.dims, 1) * n)
         let slots = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.names.count, 1) * n)
         let scenarioOf = UnsafeMutablePointer<Int32>.allocate(capacity: n)
@@ -25,7 +25,7 @@ public enum StageTiming {
         let accumulators = (0..<(config.metrics.count + inputSlots.count)).map {
             MetricAccumulator(thresholds: [], mantissaBits: $0 < config.metrics.count ? 13 : 8)
         }
-        var times = [UInt64](repeating: 0, count: 4)
+        var times = [UInt64](repeating: 0, count: 5)
         for b in 0..<blocks {
             var t0 = DispatchTime.now().uptimeNanoseconds
             func lap(_ k: Int) { let t = DispatchTime.now().uptimeNanoseconds; times[k] += t - t0; t0 = t }
@@ -35,13 +35,17 @@ public enum StageTiming {
             lap(1)
             layout.evaluate(inputs, columns: slots, stride: n, count: n, into: values)
             lap(2)
-            for (m, accumulator) in accumulators.enumerated() {
-                let column = m < config.metrics.count ? values + m * n : slots + inputSlots[m - config.metrics.count] * n
-                _ = accumulator.add(column: column, count: n, scratch: finite)
+            for (m, accumulator) in accumulators.enumerated() where m < config.metrics.count {
+                _ = accumulator.add(column: values + m * n, count: n, scratch: finite)
             }
             lap(3)
+            for (m, accumulator) in accumulators.enumerated() where m >= config.metrics.count {
+                _ = accumulator.add(column: slots + inputSlots[m - config.metrics.count] * n, count: n, scratch: finite)
+            }
+            lap(4)
         }
         let total = Double(blocks * n)
-        return zip(["uniforms (design)", "inputs (plan)", "gap model + metrics", "accumulate"], times).map { ($0, Double($1) / total) }
+        return zip(["uniforms (design)", "inputs (plan)", "gap model + metrics", "accumulate metrics",
+                    "accumulate inputs (first \(RunConfiguration.inputSummaryBlocks * n) draws only)"], times).map { ($0, Double($1) / total) }
     }
 }

@@ -79,7 +79,7 @@ extension RunResult {
         for (j, name) in configuration.prior.uncertainInputs.enumerated() {
             let m = configuration.metrics.count + j
             inputs.append(summarise(accumulators[m], sums: sums[m], id: name, label: name, unit: "", isTime: false,
-                                    heavyTailed: false, run: run, draws: configuration.draws))
+                                    heavyTailed: false, run: run, draws: configuration.inputSummaryDraws))
         }
         let names = configuration.prior.scenarios.map(\.name)
         return RunSummary(metrics: out, inputs: inputs, scenarioCounts: Array(zip(names, scenarioCounts)))

@@ -223,7 +223,8 @@ struct Derived {
 
     /// `GapModel.trainingPeak` for a > 0, b > 0, no stop: the larger of ΔL(0) and ΔL(t*).
     @inline(__always) func peak() -> PeakLanes {
-        let gap0 = gap(at: Lanes(repeating: 0))
+        // Equal budgets (ρ = 0, the common case): ΔL(0) is −0 exactly as computed (tested).
+        let gap0 = all(rho .== 0) ? Lanes(repeating: -0.0) : gap(at: Lanes(repeating: 0))
         let ts = (FastMath.log1p(b / a) - alpha * rho) / (alpha * b)
         let gts = gap(at: ts)
         let useTs = (ts .> 0) .& (gts .> gap0)
@@ -276,8 +277,9 @@ struct Derived {
             let finiteStep = (step .== step) .& (step .!= .infinity) .& (step .!= -.infinity)
             var next = FastMath.blend(t - step, Lanes(repeating: .nan), .!(finiteV .& finiteStep))
             let finiteNext = (next .== next) .& (next .!= .infinity) .& (next .!= -.infinity)
-            let stop2 = (v .<= 0) .& finiteNext .& (t - next .<= 2 * ulp(t))
+            let stop2 = (v .<= 0) .& finiteNext .& (t - next .<= newtonAcceptance * t) .& (next .> lo)
             let finished = active .& (stop1 .| (.!stop1 .& stop2))
+            hi = FastMath.blend(hi, next, active .& .!stop1 .& stop2)
             let inside = (next .> lo) .& (next .< hi)
             next = FastMath.blend(next, lo + 0.5 * (hi - lo), .!inside)
             t = FastMath.blend(t, next, active .& .!finished)

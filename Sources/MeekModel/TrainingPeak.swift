@@ -104,14 +104,17 @@ extension GapModel {
     }
 }
 
+/// A Newton step below this share of t ends `firstCrossing` at the point it leads to.
+public let newtonAcceptance = 1e-8
+
 /// The iteration bound of `firstCrossing`.
 public let firstCrossingIterations = 200
 
 /// The first crossing of a function from positive to non-positive in `[lo, hi]`.
 ///
 /// Requires `f(lo) > 0 ≥ f(hi)`; `f` returns its value and its Newton step (value/slope, NaN
-/// where the slope is not negative). Returns a t in
-/// `(lo, hi]` with `f(t) ≤ 0`. Newton steps start at `t` (normally `hi`); for a concave decreasing
+/// where the slope is not negative). Returns a t in `(lo, hi]` with `f(t) ≤ 0`, or the
+/// point of a converged Newton step (within rounding of the root). Newton steps start at `t` (normally `hi`); for a concave decreasing
 /// function they approach the root monotonically from the right, quadratically. Any step
 /// that leaves the bracket (or a non-finite value) falls back to bisection, and the loop is
 /// bounded, so it terminates for any input.
@@ -127,7 +130,12 @@ func firstCrossing(
         if v > 0 { lo = t } else { hi = t }
         if v == 0 || hi - lo <= 4 * hi.ulp { break }
         var next = (v.isFinite && step.isFinite) ? t - step : .nan
-        if v <= 0, next.isFinite, t - next <= 2 * t.ulp { break }  // Newton has converged
+        // Newton has converged: from the right of the root its step shrinks quadratically,
+        // so once a step is below 1e-8·t the point it leads to is the root to rounding.
+        if v <= 0, next.isFinite, t - next <= newtonAcceptance * t, next > lo {
+            hi = next
+            break
+        }
         if !(next > lo && next < hi) { next = lo + 0.5 * (hi - lo) }
         t = next
     }

@@ -235,7 +235,8 @@ public struct Report {
             h += "<figure id=\"\(escapeXML(fig.file))\">\n\(fig.svg)<figcaption>\(escapeXML(fig.title))\(fig.note.map { ". " + escapeXML($0) } ?? "") File: <code>figures/\(escapeXML(fig.file))</code>.</figcaption>\n</figure>\n"
         }
         if !f.inputs.isEmpty {
-            h += "<h2>Inputs as drawn</h2>\n<p>The sampled inputs' distributions (a check that the prior file says what was meant).</p>\n" + summaryTable(f.inputs)
+            let scope = f.inputs[0].draws < f.draws ? ", from the first \(grouped(f.inputs[0].draws)) draws" : ""
+            h += "<h2>Inputs as drawn</h2>\n<p>The sampled inputs' distributions (a check that the prior file says what was meant\(scope)).</p>\n" + summaryTable(f.inputs)
         }
         h += "<h2>Provenance</h2>\n<p>From <code>summary.json</code>; rerun with <code>meek run \(escapeXML(f.priorFile)) --seed \(f.seed) --draws \(f.draws) --sampler \(escapeXML(f.sampler))</code>.</p>\n"
         h += "<table><tbody>"

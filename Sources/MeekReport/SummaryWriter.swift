@@ -115,7 +115,9 @@ public struct SummaryWriter {
             }.joined(separator: " | ") + " |\n"
         }
         if !summary.inputs.isEmpty {
-            out += "\n## Uncertain inputs as drawn\n\n| input | " + prior.run.quantiles.map { "q\(pctNumber($0))" }.joined(separator: " | ") + " | mean | sd |\n"
+            let inputDraws = summary.inputs[0].draws
+            let scope = inputDraws < provenance.draws ? " (the first \(grouped(inputDraws)) draws)" : ""
+            out += "\n## Uncertain inputs as drawn\(scope)\n\n| input | " + prior.run.quantiles.map { "q\(pctNumber($0))" }.joined(separator: " | ") + " | mean | sd |\n"
             out += "|---|" + prior.run.quantiles.map { _ in "---|" }.joined() + "---|---|\n"
             for m in summary.inputs {
                 out += "| \(m.id) | " + m.quantiles.map { fmt($0.value) }.joined(separator: " | ")

@@ -7,7 +7,7 @@ import Testing
     @Test func kernelIsBitIdenticalToTheScalarModel() {
         var rng = SeededGenerator(seed: 20251124)
         var draws: [Parameters] = []
-        for _ in 0..<3000 {
+        for j in 0..<3000 {
             var p = Parameters()
             p.alpha = Double.random(in: 0.03...0.4, using: &rng)
             p.A = Double.random(in: 100...5000, using: &rng)
@@ -16,7 +16,8 @@ import Testing
             p.gAlg = Double.random(in: 0.9...6, using: &rng)
             p.gI = Double.random(in: 0.7...8, using: &rng)  // includes b ≤ 0
             p.flopPerUSD = exp(Double.random(in: 35...42, using: &rng))
-            p.sotaBudgetUSD = [1000, 100, 1e6].randomElement(using: &rng)!
+            // The first 1200 draws: equal budgets (the kernel's ρ = 0 shortcut).
+            p.sotaBudgetUSD = j < 1200 ? 1000 : [1000, 100, 1e6].randomElement(using: &rng)!
             p.investStopYears = [nil, 2, 5].randomElement(using: &rng)!
             draws.append(p)
         }
@@ -49,11 +50,27 @@ import Testing
                 o.inferenceGapAtPeak ?? enc(o.peak.time), enc(o.inferenceParity),
                 enc(o.convergence[0].moment), enc(o.convergence[1].moment), enc(o.convergence[2].moment),
             ]
-            for k in metrics.indices where !(out[k * stride + i] == expected[k]) {
+            for k in metrics.indices where out[k * stride + i].bitPattern != expected[k].bitPattern {
                 Issue.record("draw \(i) metric \(metrics[k]): kernel \(out[k * stride + i]) vs model \(expected[k])")
             }
             kinds.insert("\(o.peak)".prefix(8).description)
         }
         #expect(kinds.count >= 3)  // attained, never peaks and no lead all occurred
+    }
+}
+
+/// The kernel skips ΔL(0) when every lane has equal budgets, taking it as −0: what the
+/// model computes there, sign included.
+@Suite struct EqualBudgetStartTests {
+    @Test func gapAtZeroWithEqualBudgetsIsNegativeZero() {
+        for alpha in [0.03, 0.154, 0.4] {
+            for gI in [1.01, 3.57, 8.0] {
+                var p = Parameters()
+                p.alpha = alpha
+                p.gI = gI
+                let g = GapModel(unchecked: p).trainingGap(at: 0)
+                #expect(g.bitPattern == (-0.0).bitPattern, "alpha \(alpha), g_i \(gI): \(g)")
+            }
+        }
     }
 }
