@@ -90,7 +90,13 @@ public struct ReportCommand: ParsableCommand {
                 }
                 runs.append(traced[path]!)
             }
-            comparisons.append(Comparison(title: title, slug: slugOf(title), runs: runs))
+            let runFolders = [main] + folders.map { others[$0]! }
+            let seeds = Set(runFolders.map(\.seed))
+            let files = runFolders.map { f in URL(fileURLWithPath: f.priorFile).lastPathComponent }.joined(separator: ", ")
+            let seedText = seeds.count == 1 ? "seed \(seeds.first!)" : "seeds " + runFolders.map { "\($0.seed)" }.joined(separator: ", ")
+            let traced = runs.map { "\($0.training.draws)" }
+            let sources = "\(files) · \(seedText) · traces of \(Set(traced).count == 1 ? grouped(runs[0].training.draws) : traced.joined(separator: "/")) draws each"
+            comparisons.append(Comparison(title: title, slug: slugOf(title), runs: runs, sources: sources))
         }
         let report = Report(folder: main, trajectories: bands, comparisons: comparisons, claims: claimList)
         let written: [String]

@@ -28,11 +28,15 @@ public struct Comparison: Sendable {
     public var title: String
     public var slug: String
     public var runs: [(name: String, training: TrajectoryBands, investment: TrajectoryBands)]
+    /// The runs' prior files, draws and seeds, for the figures' caption.
+    public var sources: String
 
-    public init(title: String, slug: String, runs: [(name: String, training: TrajectoryBands, investment: TrajectoryBands)]) {
+    public init(title: String, slug: String, runs: [(name: String, training: TrajectoryBands, investment: TrajectoryBands)],
+                sources: String) {
         self.title = title
         self.slug = slug
         self.runs = runs
+        self.sources = sources
     }
 }
 
@@ -116,7 +120,7 @@ public struct Report {
             }
         }
         if let s = folder.sensitivity {
-            let sCaption = "\(folder.priorFile) · Saltelli base \(grouped(s.baseSize)) · bootstrap \(s.bootstrap) · seed \(s.seed)"
+            let sCaption = "\(folder.priorFile) · Saltelli design, base \(grouped(s.baseSize)) draws · bootstrap \(s.bootstrap) · seed \(s.seed)"
             for r in s.metrics {
                 let metric = folder.metrics.first { $0.id == r.id }
                 let label = metric?.label ?? r.id
@@ -136,13 +140,13 @@ public struct Report {
             let runs = c.runs
             out.append(Figure(file: "compare-\(c.slug)-gap.svg", title: c.title,
                               svg: Figures.overlay(runs.map { ($0.name, $0.training) }, startYear: start, title: c.title,
-                                                   caption: "\(runs.count) runs · median and 80% band · \(grouped(traceDraws)) draws each",
+                                                   caption: "\(c.sources) · median and 80% band",
                                                    id: "fig-compare-\(c.slug)-gap", yLabel: "Training loss gap ΔL (nats/token)"),
                               section: "Comparisons", note: nil))
             out.append(Figure(file: "compare-\(c.slug)-investment.svg", title: c.title + ": SOTA budgets",
                               svg: Figures.overlay(runs.map { ($0.name, $0.investment) }, startYear: start,
                                                    title: c.title + ": SOTA training budget",
-                                                   caption: "\(runs.count) runs · median and 80% band",
+                                                   caption: "\(c.sources) · median and 80% band",
                                                    id: "fig-compare-\(c.slug)-investment", yLabel: "SOTA training budget (USD)"),
                               section: "Comparisons", note: nil))
         }

@@ -123,10 +123,9 @@ enum ReportFixture {
             let x = try #require(doc.axis("x"), "\(f) has no x axis")
             #expect(x.min < x.max && x.min.isFinite && x.max.isFinite)
             let caption = doc.all("text", class: "caption").first?.text ?? ""
-            if !f.hasPrefix("compare") {
-                // The caption states the prior file, draws and seed.
-                #expect(caption.contains("baseline.toml") && caption.contains("seed"), "\(f): \(caption)")
-            }
+            // The caption states the prior file(s), draws and seed.
+            #expect(caption.contains("baseline.toml") && caption.contains("seed") && caption.contains("draws"), "\(f): \(caption)")
+            if f.hasPrefix("compare") { #expect(caption.contains("besiroglu.toml"), "\(f): \(caption)") }
             // Axis labels carry units.
             let xLabel = doc.elements.first { $0.name == "g" && $0.attributes["class"] == "axis x" }?.attributes["data-label"] ?? ""
             #expect(!xLabel.isEmpty, "\(f)")
