@@ -5,15 +5,27 @@
 #   make test           the whole test suite (what CI runs)
 #   make results        regenerate everything under results/ (runs, sensitivity, figures, reports)
 #   make bench          throughput (draws/s at 1 and 2 threads) and peak memory
+#   make build PORTABLE=1   a build for any x86-64 CPU (default: tuned for AVX2 when the CPU has it)
 #
 # Every target first makes sure GSL is installed (Debian's libgsl-dev), so a fresh
 # machine needs nothing else.
 
 SWIFT        ?= swift
-SWIFT_FLAGS  ?=
 RELEASE_BIN  := .build/release/meek
 
-.PHONY: all build run test results bench deps slurm-deps chromium-deps clean
+# On a machine with AVX2, FMA and BMI2 (x86-64-v3: Intel Haswell, AMD Excavator or later)
+# the Swift code is compiled for it: about 1.4× the throughput with bit-identical results
+# (the maths never fuses multiply-adds; checked). Such a binary refuses to start on an older
+# CPU with a clear message (exit 2). `make build PORTABLE=1` builds for any x86-64 instead,
+# e.g. to copy onto older cluster nodes.
+PORTABLE     ?=
+AVX2         := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && grep -qw bmi2 /proc/cpuinfo && echo yes)
+ifeq ($(and $(AVX2),$(if $(PORTABLE),,yes)),yes)
+TUNE_FLAGS   := -Xswiftc -target-cpu -Xswiftc haswell -Xcc -DMEEK_REQUIRE_AVX2
+endif
+SWIFT_FLAGS  ?= $(TUNE_FLAGS)
+
+.PHONY: all build run test results bench deps slurm-deps chromium-deps qemu-deps clean
 
 all: build
 
@@ -79,19 +91,37 @@ results: build
 	  --compare "Fig. 9: investment growth stops after 5 or 10 years=results/paper/stall-5y,results/paper/stall-10y" \
 	  --compare "Fig. 10: Chinchilla vs. Besiroglu exponent=results/paper/alpha-0.178,results/paper/besiroglu"
 
+# The build `make build` makes, then (on an AVX2 machine) the portable build for comparison.
 bench: deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS) --product meek
 	$(SWIFT) build -c release $(SWIFT_FLAGS) --product meek-bench
+	@echo "== $(if $(TUNE_FLAGS),build tuned for AVX2 (the default here),portable build)"
 	.build/release/meek-bench --priors priors/baseline.toml --meek $(RELEASE_BIN)
+	@if [ -n "$(TUNE_FLAGS)" ]; then \
+	  $(SWIFT) build -c release --scratch-path .build-portable --product meek-bench >/dev/null && \
+	  echo "== portable build (PORTABLE=1)" && \
+	  .build-portable/release/meek-bench --priors priors/baseline.toml --big 0 --no-sensitivity; fi
 
 # The unit and end-to-end tests, then a real single-node Slurm cluster on loopback running a
 # sharded job and its merge (Tests/slurm/cluster-test.sh; it stops every daemon it starts),
-# then a report opened in headless Chromium (Tests/report/chromium-test.sh).
-test: deps slurm-deps chromium-deps
+# then a report opened in headless Chromium (Tests/report/chromium-test.sh), and for a build
+# tuned for AVX2 its refusal to start on an older (emulated) CPU (Tests/cpu/cpu-check-test.sh).
+test: deps slurm-deps chromium-deps $(if $(TUNE_FLAGS),qemu-deps)
 	$(SWIFT) test $(SWIFT_FLAGS)
 	$(SWIFT) build $(SWIFT_FLAGS) --product meek
 	bash Tests/slurm/cluster-test.sh .build/debug/meek
 	bash Tests/report/chromium-test.sh .build/debug/meek
+	$(if $(TUNE_FLAGS),bash Tests/cpu/cpu-check-test.sh .build/debug/meek)
+
+# The CPU check of a tuned build is tested on emulated CPUs (Debian's qemu-user).
+qemu-deps:
+	@if ! command -v qemu-x86_64 >/dev/null; then \
+	  echo "make: installing qemu-user ..." >&2; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends qemu-user >/dev/null || \
+	  { echo "make: could not install qemu-user" >&2; exit 1; }; \
+	fi
 
 clean:
 	rm -rf .build

@@ -57,10 +57,13 @@ let package = Package(
             ]
         ),
 
-        .executableTarget(name: "meek", dependencies: ["MeekCLI"]),
+        .executableTarget(name: "meek", dependencies: ["MeekCLI", "MeekCPU"]),
+
+        /// The CPU check of a build tuned for AVX2 (`make build` on an AVX2 machine).
+        .target(name: "MeekCPU"),
 
         /// `make bench`: engine throughput at 1 and 2 threads, and peak memory.
-        .executableTarget(name: "meek-bench", dependencies: ["MeekEngine", "MeekPriors", "MeekModel", "MeekSensitivity"], path: "Sources/MeekBench"),
+        .executableTarget(name: "meek-bench", dependencies: ["MeekEngine", "MeekPriors", "MeekModel", "MeekSensitivity", "MeekCPU"], path: "Sources/MeekBench"),
 
         // MARK: - Implementation details
 

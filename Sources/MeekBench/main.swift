@@ -8,6 +8,7 @@ import MeekEngine
 import MeekModel
 import MeekPriors
 import MeekSensitivity
+import MeekCPU
 
 let arguments = CommandLine.arguments
 func option(_ name: String) -> String? {
@@ -29,7 +30,7 @@ metrics.benchmarkSteps = []
 let metricSet = MetricSet(metrics)
 
 print("meek-bench: \(priorPath), \(metricSet.definitions.map(\.id).joined(separator: ", "))"); fflush(nil)
-print("  \(draws) draws per run, best of \(repeats); \(ProcessInfo.processInfo.activeProcessorCount) cores"); fflush(nil)
+print("  \(draws) draws per run, best of \(repeats); \(ProcessInfo.processInfo.activeProcessorCount) cores; \(meek_cpu_tuned() == 1 ? "tuned for AVX2" : "portable") build"); fflush(nil)
 for (stage, ns) in StageTiming.measure(RunConfiguration(prior: prior, seed: 1, sampler: .mc, metrics: metricSet), draws: 1 << 20) {
     print(String(format: "  stage %-22@ %7.1f ns/draw (1 thread)", stage, ns)); fflush(nil)
 }
@@ -52,7 +53,7 @@ var usage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &usage)
 print(String(format: "  peak memory of this process: %.0f MiB", Double(usage.ru_maxrss) / 1024)); fflush(nil)
 
-do {
+if !arguments.contains("--no-sensitivity") { do {
     // Sobol' analysis of the prior file at 2^14 base samples: every metric it asks for,
     // with a 1000-resample bootstrap (the same as `meek sensitivity` by default).
     let all = MetricSet(prior.metrics, sprtTokensAtPeak: prior.sprtTokensAtPeak, inferenceGapAtPeak: prior.inferenceGapAtPeak)
@@ -61,7 +62,7 @@ do {
     let seconds = Date().timeIntervalSince(start)
     print(String(format: "  sensitivity, base 2^14, %d metrics, %d factors, bootstrap 1000: %.2f s (%d model runs)",
                  all.count, analysis.factors.count, seconds, (1 << 14) * (analysis.factors.count + 2))); fflush(nil)
-} catch { print("meek-bench: \(error)"); exit(1) }
+} catch { print("meek-bench: \(error)"); exit(1) } }
 
 if big > 0, FileManager.default.isExecutableFile(atPath: meekBinary) {
     let out = NSTemporaryDirectory() + "meek-bench-\(getpid())"
