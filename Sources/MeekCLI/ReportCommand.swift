@@ -76,7 +76,7 @@ public struct ReportCommand: ParsableCommand {
                 others[path] = other
             }
         }
-        let claimList = try claims.map(loadClaims) ?? []
+        let (claimList, notes) = try claims.map(loadClaims) ?? ([], [])
         let grid = TrajectoryRequest.grid(horizon: horizon, step: step)
         let bands = try trace(main, Report.series, grid)
         var traced: [String: (name: String, training: TrajectoryBands, investment: TrajectoryBands)] = [:]
@@ -98,7 +98,7 @@ public struct ReportCommand: ParsableCommand {
             let sources = "\(files) · \(seedText) · traces of \(Set(traced).count == 1 ? grouped(runs[0].training.draws) : traced.joined(separator: "/")) draws each"
             comparisons.append(Comparison(title: title, slug: slugOf(title), runs: runs, sources: sources))
         }
-        let report = Report(folder: main, trajectories: bands, comparisons: comparisons, claims: claimList)
+        let report = Report(folder: main, trajectories: bands, comparisons: comparisons, claims: claimList, notes: notes)
         let written: [String]
         do { written = try report.write() } catch { throw UserError(error.description) }
         if !quiet {
@@ -128,13 +128,21 @@ public struct ReportCommand: ParsableCommand {
         do { return try Engine.trajectories(config, request) } catch { throw UserError("\(f.priorFile): \(error)") }
     }
 
-    /// `[[claim]]` tables: figure, statement, run (a folder, relative to the report's), metric, paper, unit.
-    func loadClaims(_ path: String) throws -> [Claim] {
+    /// `[[claim]]` tables (figure, statement, run: a folder relative to the report's, metric,
+    /// paper, unit) and `[[note]]` tables (figure, text).
+    func loadClaims(_ path: String) throws -> ([Claim], [(figure: String, text: String)]) {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw UserError("\(path): cannot read the claims file") }
         let table: TOMLTable
         do { table = try TOMLTable(string: text) } catch let e as TOMLParseError {
             throw UserError("\(path):\(e.source.begin.line): \(e.description)")
         } catch { throw UserError("\(path): \(error)") }
+        var notes: [(figure: String, text: String)] = []
+        for (i, item) in (table["note"]?.array ?? TOMLArray()).enumerated() {
+            guard let t = item.table, let figure = t["figure"]?.string, let text = t["text"]?.string else {
+                throw UserError("\(path): note[\(i)] needs figure and text (strings)")
+            }
+            notes.append((figure, text))
+        }
         guard let list = table["claim"]?.array else { throw UserError("\(path): no [[claim]] tables") }
         var out: [Claim] = []
         var folders: [String: ResultFolder] = [:]
@@ -157,7 +165,7 @@ public struct ReportCommand: ParsableCommand {
             out.append(Claim(figure: try string("figure"), statement: try string("statement"), run: f.name, metric: metric,
                              paper: paper, meek: m.quantile(0.5), unit: (t["unit"]?.string) ?? m.unit))
         }
-        return out
+        return (out, notes)
     }
 
     /// A file name from a title: its part before a colon when it has one ("Fig. 7: …" → "fig-7").

@@ -47,12 +47,16 @@ public struct Report {
     public var trajectories: [TrajectoryBands]
     public var comparisons: [Comparison]
     public var claims: [Claim]
+    /// Remarks set beside the paper's numbers: (figure, text).
+    public var notes: [(figure: String, text: String)]
 
-    public init(folder: ResultFolder, trajectories: [TrajectoryBands], comparisons: [Comparison] = [], claims: [Claim] = []) {
+    public init(folder: ResultFolder, trajectories: [TrajectoryBands], comparisons: [Comparison] = [], claims: [Claim] = [],
+                notes: [(figure: String, text: String)] = []) {
         self.folder = folder
         self.trajectories = trajectories
         self.comparisons = comparisons
         self.claims = claims
+        self.notes = notes
     }
 
     /// The series every report traces.
@@ -220,7 +224,12 @@ public struct Report {
 
         """
         h += "<h2>Summary</h2>\n" + summaryTable(f.metrics)
-        if !claims.isEmpty { h += "<h2>The paper's numbers</h2>\n" + claimsTable() }
+        if !claims.isEmpty || !notes.isEmpty {
+            h += "<h2>The paper's numbers</h2>\n" + (claims.isEmpty ? "" : claimsTable())
+            if !notes.isEmpty {
+                h += "<ul class=\"notes\">\n" + notes.map { "<li><b>\(escapeXML($0.figure))</b>: \(escapeXML($0.text))</li>\n" }.joined() + "</ul>\n"
+            }
+        }
         var section = ""
         for fig in figures {
             if fig.section != section {

@@ -292,5 +292,7 @@ enum ReportFixture {
         #expect(html.contains("The paper&#39;s numbers") || html.contains("The paper's numbers"))
         #expect(html.contains("<td>3.4 years</td><td>3.359</td>"), "peak-time claim row")
         #expect(html.contains("<td>10 years</td><td>9.075</td>"), "Kaplan claim row")
+        // The notes beside the numbers.
+        #expect(html.contains("<b>Fig. 6</b>") && html.contains("g_alg = 3.6"))
     }
 }
