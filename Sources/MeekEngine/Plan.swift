@@ -107,6 +107,9 @@ struct Plan: Sendable {
     /// Whether every scenario draws from the dimension (false: it matters in some only).
     let dimensionInAllScenarios: [Bool]
     let scenarios: [CompiledScenario]
+    /// Steps every scenario takes identically (same definition, inputs all shared too): run
+    /// once over the whole block, contiguously, before each scenario's own steps.
+    let sharedSteps: [Step]
     let scenarioNames: [String]
     let cumulativeWeights: [Double]
     let dims: Int
@@ -138,8 +141,20 @@ struct Plan: Sendable {
         let base = multi ? 1 : 0
         let randomDim = Dictionary(uniqueKeysWithValues: sortedRandom.enumerated().map { ($1, base + $0) })
         var maxDims = base + sortedRandom.count
+        // Inputs defined the same way in every scenario, whose formulas read only such inputs.
+        var shared = Set<String>()
+        for n in prior.scenarios[0].order {
+            guard let d = prior.scenarios[0].definitions[n],
+                  prior.scenarios.allSatisfy({ $0.definitions[n] == d }) else { continue }
+            switch d {
+            case .random: shared.insert(n)
+            case .derived(let f, _): if f.variables.isSubset(of: shared) { shared.insert(n) }
+            case .fixed, .joint: break
+            }
+        }
+        var sharedSteps: [Step] = []
         var compiled: [CompiledScenario] = []
-        for s in prior.scenarios {
+        for (index, s) in prior.scenarios.enumerated() {
             var template = Parameters()
             var initial = [Double](repeating: 0, count: self.names.count)
             var steps: [Step] = []
@@ -156,13 +171,22 @@ struct Plan: Sendable {
                     if let key { template[key] = v }
                     continue
                 case .random(let p):
-                    steps.append(.random(slot: slot, prior: p, dim: randomDim[n]!))
+                    if shared.contains(n) {
+                        if index == 0 { sharedSteps.append(.random(slot: slot, prior: p, dim: randomDim[n]!)) }
+                    } else {
+                        steps.append(.random(slot: slot, prior: p, dim: randomDim[n]!))
+                    }
                 case .joint(let t):
                     let dim = base + sortedRandom.count + t
                     maxDims = max(maxDims, dim + 1)
                     steps.append(.joint(slot: slot, column: s.tables[t].columns[n]!, dim: dim))
                 case .derived(let e, let text):
-                    steps.append(.derived(slot: slot, expression: SlotExpression(e, slots: slots), name: n, text: text))
+                    let step = Step.derived(slot: slot, expression: SlotExpression(e, slots: slots), name: n, text: text)
+                    if shared.contains(n) {
+                        if index == 0 { sharedSteps.append(step) }
+                    } else {
+                        steps.append(step)
+                    }
                     if let key { checked.append((slot, key)) }
                 }
                 if let key { varying.append((slot, key)) }
@@ -171,6 +195,7 @@ struct Plan: Sendable {
                                              varyingKeys: varying, fixedSlots: fixed, checked: checked))
         }
         scenarios = compiled
+        self.sharedSteps = sharedSteps
         scenarioNames = prior.scenarios.map(\.name)
         var dimNames = [String](repeating: "", count: maxDims)
         var dimTables = [JointTable?](repeating: nil, count: maxDims)
@@ -253,6 +278,9 @@ struct Plan: Sendable {
                 }
             }
         }
+        for step in sharedSteps {
+            execute(step, u: u, stride: stride, columns: columns, count: count, at: { $0 })
+        }
         var firstError: DrawError?
         for (s, scenario) in scenarios.enumerated() {
             let single = scenarios.count == 1
@@ -266,51 +294,7 @@ struct Plan: Sendable {
                     for j in 0..<m { col[at(j)] = value }
                 }
                 for step in scenario.steps {
-                    switch step {
-                    case .random(let slot, let prior, let dim):
-                        let col = columns + slot * stride, uu = u + dim * stride
-                        if normalScores, gaussianDims[dim] {
-                            // The design drew standard normal scores z: x = μ + σz, or e^(μ + σz).
-                            switch prior.distribution {
-                            case .normal(let mean, let sd):
-                                for j in 0..<m { let i = at(j); col[i] = mean + sd * uu[i] }
-                            case .lognormal(let mu, let sigma):
-                                var j = 0
-                                while j + 4 <= m {
-                                    let z = FastMath.Lanes(uu[at(j)], uu[at(j + 1)], uu[at(j + 2)], uu[at(j + 3)])
-                                    let e = FastMath.exp(mu + sigma * z)
-                                    for k in 0..<4 { col[at(j + k)] = e[k] }
-                                    j += 4
-                                }
-                                while j < m { let i = at(j); col[i] = FastMath.exp(mu + sigma * uu[i]); j += 1 }
-                            default: preconditionFailure("only normal and lognormal dimensions hold normal scores")
-                            }
-                        } else if prior.truncation == nil, case .lognormal(let mu, let sigma) = prior.distribution {
-                            // GSL's inverse normal CDF, then e^x four draws at a time.
-                            var z = [Double](repeating: 0, count: (m + 3) & ~3)
-                            for j in 0..<m { z[j] = mu + sigma * gsl_cdf_ugaussian_Pinv(uu[at(j)]) }
-                            z.withUnsafeBufferPointer { zb in
-                                var j = 0
-                                while j < m {
-                                    let e = FastMath.exp(UnsafeRawPointer(zb.baseAddress! + j).loadUnaligned(as: FastMath.Lanes.self))
-                                    for k in 0..<Swift.min(4, m - j) { col[at(j + k)] = e[k] }
-                                    j += 4
-                                }
-                            }
-                        } else {
-                            for j in 0..<m { let i = at(j); col[i] = prior.sample(uu[i]) }
-                        }
-                    case .joint(let slot, let column, let dim):
-                        let col = columns + slot * stride, uu = u + dim * stride
-                        let n = column.count
-                        column.withUnsafeBufferPointer { table in
-                            for j in 0..<m { let i = at(j); col[i] = table[Swift.min(Int(uu[i] * Double(n)), n - 1)] }
-                        }
-                    case .derived(let slot, let e, _, _):
-                        let values = e.evaluateColumn(columns: columns, stride: stride, count: m, index: at)
-                        let col = columns + slot * stride
-                        for j in 0..<m { col[at(j)] = values[j] }
-                    }
+                    execute(step, u: u, stride: stride, columns: columns, count: m, at: at)
                 }
                 // Derived model inputs may leave their domain: report the first such draw.
                 for (slot, key) in scenario.checked {
@@ -330,9 +314,61 @@ struct Plan: Sendable {
     }
 
     private func expressionText(_ key: ParameterKey, _ s: CompiledScenario) -> String? {
-        for step in s.steps { if case .derived(_, _, let n, let text) = step, n == key.rawValue { return text } }
+        for step in sharedSteps + s.steps { if case .derived(_, _, let n, let text) = step, n == key.rawValue { return text } }
         return nil
     }
+
+    /// One step for `count` draws, draw j of them at block position `at(j)`.
+    @inline(__always)
+    private func execute(_ step: Step, u: UnsafeMutablePointer<Double>, stride: Int, columns: UnsafeMutablePointer<Double>,
+                         count m: Int, at: (Int) -> Int) {
+        switch step {
+        case .random(let slot, let prior, let dim):
+            let col = columns + slot * stride, uu = u + dim * stride
+            if normalScores, gaussianDims[dim] {
+                // The design drew standard normal scores z: x = μ + σz, or e^(μ + σz).
+                switch prior.distribution {
+                case .normal(let mean, let sd):
+                    for j in 0..<m { let i = at(j); col[i] = mean + sd * uu[i] }
+                case .lognormal(let mu, let sigma):
+                    var j = 0
+                    while j + 4 <= m {
+                        let z = FastMath.Lanes(uu[at(j)], uu[at(j + 1)], uu[at(j + 2)], uu[at(j + 3)])
+                        let e = FastMath.exp(mu + sigma * z)
+                        for k in 0..<4 { col[at(j + k)] = e[k] }
+                        j += 4
+                    }
+                    while j < m { let i = at(j); col[i] = FastMath.exp(mu + sigma * uu[i]); j += 1 }
+                default: preconditionFailure("only normal and lognormal dimensions hold normal scores")
+                }
+            } else if prior.truncation == nil, case .lognormal(let mu, let sigma) = prior.distribution {
+                // GSL's inverse normal CDF, then e^x four draws at a time.
+                var z = [Double](repeating: 0, count: (m + 3) & ~3)
+                for j in 0..<m { z[j] = mu + sigma * gsl_cdf_ugaussian_Pinv(uu[at(j)]) }
+                z.withUnsafeBufferPointer { zb in
+                    var j = 0
+                    while j < m {
+                        let e = FastMath.exp(UnsafeRawPointer(zb.baseAddress! + j).loadUnaligned(as: FastMath.Lanes.self))
+                        for k in 0..<Swift.min(4, m - j) { col[at(j + k)] = e[k] }
+                        j += 4
+                    }
+                }
+            } else {
+                for j in 0..<m { let i = at(j); col[i] = prior.sample(uu[i]) }
+            }
+        case .joint(let slot, let column, let dim):
+            let col = columns + slot * stride, uu = u + dim * stride
+            let n = column.count
+            column.withUnsafeBufferPointer { table in
+                for j in 0..<m { let i = at(j); col[i] = table[Swift.min(Int(uu[i] * Double(n)), n - 1)] }
+            }
+        case .derived(let slot, let e, _, _):
+            let values = e.evaluateColumn(columns: columns, stride: stride, count: m, index: at)
+            let col = columns + slot * stride
+            for j in 0..<m { col[at(j)] = values[j] }
+        }
+    }
+
 }
 
 /// Reusable per-worker buffers for `Plan.drawBlock`.
