@@ -32,7 +32,7 @@ public struct ReportCommand: ParsableCommand {
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(parsing: .singleValue, help: "A comparison chart: 'TITLE=DIR,DIR…' (DIR itself comes first). Repeatable.")
     var compare: [String] = []
-    @Option(help: "A TOML file of the paper's stated numbers ([[claim]] figure, statement, run, metric, paper, unit).")
+    @Option(help: "A TOML file of the paper's stated numbers ([[claim]]: figure, statement, run, metric, paper, unit) and remarks ([[note]]: figure, text).")
     var claims: String?
     @Flag(help: "Print nothing on success.")
     var quiet = false
