@@ -20,13 +20,16 @@ public enum Figures {
     }
 
     /// A fan chart: median and 50/80/95% pointwise bands of one series over calendar years.
+    /// `reference`: another series' median drawn dashed for comparison (the paper's Fig. 6
+    /// sets the training gap beside the inference gap).
     public static func fan(_ b: TrajectoryBands, startYear: Double, title: String, caption: String, id: String,
-                           color: String = "#0072B2") -> String {
+                           color: String = "#0072B2", reference: TrajectoryBands? = nil) -> String {
         let xs = b.times.map { $0 + startYear }
         let log = b.series == .investment
-        let all = b.quantiles.flatMap { $0 }
-        let y = log ? Axis.logarithmic(covering: all, label: "\(b.series.label) (\(b.series.unit))", format: dollars)
-                    : Axis.linear(covering: all, include: [0], label: "\(b.series.label) (\(b.series.unit))")
+        let all = b.quantiles.flatMap { $0 } + (reference?.quantiles[medianIndex] ?? [])
+        let label = reference == nil ? "\(b.series.label) (\(b.series.unit))" : "Loss gap (\(b.series.unit))"
+        let y = log ? Axis.logarithmic(covering: all, label: label, format: dollars)
+                    : Axis.linear(covering: all, include: [0], label: label)
         let chart = Chart(id: id, title: title, caption: caption, x: years(from: xs.first!, to: xs.last!), y: y)
         for band in bandEdges {
             chart.band(xs: xs, lower: b.quantiles[band.low], upper: b.quantiles[band.high], color: color,
@@ -34,7 +37,12 @@ public enum Figures {
             chart.addLegend("\(Int(band.level * 100))% band", swatch: Chart.boxSwatch(color, opacity: band.opacity))
         }
         chart.line(xs: xs, ys: b.quantiles[medianIndex], color: color, width: 2.2, cls: "median", series: b.series.id)
-        chart.addLegend("median", swatch: Chart.lineSwatch(color))
+        chart.addLegend(reference == nil ? "median" : "\(b.series.label), median", swatch: Chart.lineSwatch(color))
+        if let r = reference {
+            chart.line(xs: r.times.map { $0 + startYear }, ys: r.quantiles[medianIndex], color: Palette.ink, width: 1.6,
+                       dash: "6 4", cls: "reference", series: r.series.id)
+            chart.addLegend("\(r.series.label), median", swatch: Chart.lineSwatch(Palette.ink, dash: "6 4", width: 1.6))
+        }
         return chart.render()
     }
 

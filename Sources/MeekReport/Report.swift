@@ -94,8 +94,9 @@ public struct Report {
         }
         if let b = bands(.inference) {
             out.append(Figure(file: "inference-gap.svg", title: "Inference loss gap over time (Fig. 6)",
-                              svg: Figures.fan(b, startYear: start, title: "Inference loss gap ΔL_inf (eq. 21)",
-                                               caption: "\(captionBase) · \(trace)", id: "fig-inference-gap", color: Palette.color(2)),
+                              svg: Figures.fan(b, startYear: start, title: "Inference loss gap ΔL_inf (eq. 21) beside the training gap",
+                                               caption: "\(captionBase) · \(trace)", id: "fig-inference-gap", color: Palette.color(2),
+                                               reference: bands(.training)),
                               section: "Trajectories", note: mcseNote(b)))
         }
         let benchmark = Report.series.compactMap { s -> (String, TrajectoryBands)? in

@@ -195,6 +195,18 @@ enum ReportFixture {
         }
     }
 
+    /// Fig. 6 sets the training gap's median (dashed) beside the inference gap's bands, on
+    /// an axis that covers both.
+    @Test func inferenceFigureCarriesTheTrainingGapForComparison() throws {
+        let doc = try SVGDocument(path: ReportFixture.made.folder + "/figures/inference-gap.svg")
+        let reference = try #require(doc.all("polyline", class: "reference").first)
+        #expect(reference.attributes["data-series"] == "training_gap")
+        #expect(reference.attributes["stroke-dasharray"] != nil)
+        let (_, values) = try ReportFixture.trajectories()
+        let y = try #require(doc.axis("y"))
+        #expect(y.max >= values["training_gap"]![0.5]!.max()!)
+    }
+
     @Test func distributionStatesTheNeverShareAndCountsAddUp() throws {
         let doc = try SVGDocument(path: ReportFixture.made.folder + "/figures/distribution-converge-gap-0.001nats.svg")
         let notes = doc.all("text").map(\.text).filter { $0.hasPrefix("Never happens") }
