@@ -14,14 +14,15 @@ final class Design {
     private var point: [Double]
 
     /// Plain Monte Carlo only: dimensions filled with standard normal scores (GSL's
-    /// ziggurat, `gsl_ran_gaussian_ziggurat`) instead of uniforms.
+    /// ziggurat, `gsl_ran_gaussian_ziggurat`) instead of uniforms (`Plan.normalScoreDims`).
     let gaussian: [Bool]
 
     init(kind: SamplerKind, dims: Int, seed: UInt64, gaussian: [Bool] = []) {
+        precondition(gaussian.isEmpty || kind == .mc, "only plain Monte Carlo draws normal scores")
         self.kind = kind
         self.dims = dims
         self.seed = seed
-        self.gaussian = kind == .mc && gaussian.contains(true) ? gaussian : []
+        self.gaussian = gaussian
         point = [Double](repeating: 0, count: max(dims, 1))
         if kind == .sobol, dims > 0 {
             guard let q = gsl_qrng_alloc(meek_gsl_qrng_sobol(), UInt32(dims)) else { fatalError("GSL could not allocate Sobol'") }
@@ -72,5 +73,15 @@ final class Design {
                 }
             }
         }
+    }
+}
+
+extension RunConfiguration {
+    /// The prior file compiled for this run's sampler (normal scores under plain MC).
+    func plan() -> Plan { Plan(prior, normalScores: sampler == .mc) }
+
+    /// The design of this run's draws, matching `plan` (one per worker: it holds a stream).
+    func design(_ plan: Plan) -> Design {
+        Design(kind: sampler, dims: plan.dims, seed: seed, gaussian: plan.normalScoreDims)
     }
 }

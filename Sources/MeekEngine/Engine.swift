@@ -118,7 +118,7 @@ public enum Engine {
         if config.sampler == .sobol, config.draws >= 1 << 30 {
             throw .configuration("the sobol sampler supports fewer than 2^30 draws")
         }
-        let plan = Plan(config.prior, normalScores: config.sampler == .mc)
+        let plan = config.plan()
         if config.sampler == .sobol, plan.dims > 40 {
             throw .configuration("the sobol sampler supports at most 40 dimensions; this prior file has \(plan.dims)")
         }
@@ -153,7 +153,7 @@ public enum Engine {
             let accumulators = thresholds.enumerated().map { m, t in
                 MetricAccumulator(thresholds: t, mantissaBits: m < metricCount ? 13 : 8)
             }
-            let design = Design(kind: config.sampler, dims: plan.dims, seed: config.seed, gaussian: plan.gaussianDims)
+            let design = config.design(plan)
             let n = RunConfiguration.blockSize
             let u = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.dims, 1) * n)
             let slotValues = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.names.count, 1) * n)

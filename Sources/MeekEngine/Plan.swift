@@ -117,13 +117,11 @@ struct Plan: Sendable {
     let copulaDims: [Int]
     let cholesky: [[Double]]
 
-    /// Dimensions that hold standard normal scores instead of uniforms when the design
-    /// draws them directly (`normalScores`): random inputs that are an untruncated normal
-    /// or lognormal in every scenario and not in a copula.
-    let gaussianDims: [Bool]
-    /// Whether the design fills `gaussianDims` with normal scores (plain Monte Carlo:
-    /// GSL's ziggurat) rather than uniforms (LHS, Sobol', sensitivity points).
-    let normalScores: Bool
+    /// With `normalScores` (plain Monte Carlo), the dimensions the design fills with
+    /// standard normal scores (GSL's ziggurat) instead of uniforms: random inputs that are an
+    /// untruncated normal or lognormal in every scenario and not in a copula. Empty otherwise
+    /// (LHS, Sobol', sensitivity points: every dimension is a uniform).
+    let normalScoreDims: [Bool]
 
     init(_ prior: PriorFile, normalScores: Bool = false) {
         var names = Set<String>()
@@ -164,6 +162,7 @@ struct Plan: Sendable {
             for n in s.order {
                 let slot = slots[n]!
                 let key = ParameterKey(rawValue: n)
+                let step: Step
                 switch s.definitions[n]! {
                 case .fixed(let v):
                     initial[slot] = v
@@ -171,24 +170,17 @@ struct Plan: Sendable {
                     if let key { template[key] = v }
                     continue
                 case .random(let p):
-                    if shared.contains(n) {
-                        if index == 0 { sharedSteps.append(.random(slot: slot, prior: p, dim: randomDim[n]!)) }
-                    } else {
-                        steps.append(.random(slot: slot, prior: p, dim: randomDim[n]!))
-                    }
+                    step = .random(slot: slot, prior: p, dim: randomDim[n]!)
                 case .joint(let t):
                     let dim = base + sortedRandom.count + t
                     maxDims = max(maxDims, dim + 1)
-                    steps.append(.joint(slot: slot, column: s.tables[t].columns[n]!, dim: dim))
+                    step = .joint(slot: slot, column: s.tables[t].columns[n]!, dim: dim)
                 case .derived(let e, let text):
-                    let step = Step.derived(slot: slot, expression: SlotExpression(e, slots: slots), name: n, text: text)
-                    if shared.contains(n) {
-                        if index == 0 { sharedSteps.append(step) }
-                    } else {
-                        steps.append(step)
-                    }
+                    step = .derived(slot: slot, expression: SlotExpression(e, slots: slots), name: n, text: text)
                     if let key { checked.append((slot, key)) }
                 }
+                // A shared step is taken once, for every scenario (recorded from the first).
+                if !shared.contains(n) { steps.append(step) } else if index == 0 { sharedSteps.append(step) }
                 if let key { varying.append((slot, key)) }
             }
             compiled.append(CompiledScenario(steps: steps, template: template, initialSlots: initial,
@@ -231,8 +223,8 @@ struct Plan: Sendable {
         dims = maxDims
         copulaDims = prior.copula?.inputs.map { randomDim[$0]! } ?? []
         cholesky = prior.copula?.cholesky ?? []
-        var gaussian = [Bool](repeating: false, count: maxDims)
-        for (name, d) in randomDim where !copulaDims.contains(d) {
+        var gaussian = [Bool](repeating: false, count: normalScores ? maxDims : 0)
+        for (name, d) in randomDim where normalScores && !copulaDims.contains(d) {
             gaussian[d] = prior.scenarios.allSatisfy { s in
                 guard let definition = s.definitions[name] else { return true }
                 guard case .random(let p) = definition, p.truncation == nil else { return false }
@@ -242,8 +234,7 @@ struct Plan: Sendable {
                 }
             }
         }
-        gaussianDims = gaussian
-        self.normalScores = normalScores
+        normalScoreDims = gaussian.contains(true) ? gaussian : []
     }
 
     /// Draws the inputs of a block: `u[d·stride + i]` holds dimension d of draw i (modified
@@ -325,7 +316,7 @@ struct Plan: Sendable {
         switch step {
         case .random(let slot, let prior, let dim):
             let col = columns + slot * stride, uu = u + dim * stride
-            if normalScores, gaussianDims[dim] {
+            if !normalScoreDims.isEmpty, normalScoreDims[dim] {
                 // The design drew standard normal scores z: x = μ + σz, or e^(μ + σz).
                 switch prior.distribution {
                 case .normal(let mean, let sd):

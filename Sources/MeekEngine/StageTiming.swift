@@ -8,11 +8,11 @@ public enum StageTiming {
     /// Nanoseconds per draw of: the uniform design, drawing inputs, the gap model and
     /// metrics, and accumulating the values.
     public static func measure(_ config: RunConfiguration, draws: Int) -> [(stage: String, nanoseconds: Double)] {
-        let plan = Plan(config.prior, normalScores: config.sampler == .mc)
+        let plan = config.plan()
         let layout = BlockLayout(plan: plan, prior: config.prior, metrics: config.metrics)
         let n = RunConfiguration.blockSize
         let blocks = max(1, draws / n)
-        let design = Design(kind: config.sampler, dims: plan.dims, seed: config.seed, gaussian: plan.gaussianDims)
+        let design = config.design(plan)
         let u = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.dims, 1) * n)
         let slots = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.names.count, 1) * n)
         let scenarioOf = UnsafeMutablePointer<Int32>.allocate(capacity: n)

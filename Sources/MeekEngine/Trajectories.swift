@@ -180,9 +180,9 @@ extension Engine {
 
     /// The models of the run's first `count` draws, in draw order.
     static func drawModels(_ config: RunConfiguration, count: Int) throws(EngineError) -> [GapModel] {
-        let plan = Plan(config.prior, normalScores: config.sampler == .mc)
+        let plan = config.plan()
         let layout = BlockLayout(plan: plan, prior: config.prior, metrics: config.metrics)
-        let design = Design(kind: config.sampler, dims: plan.dims, seed: config.seed, gaussian: plan.gaussianDims)
+        let design = config.design(plan)
         let n = RunConfiguration.blockSize
         let u = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.dims, 1) * n)
         let slots = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.names.count, 1) * n)

@@ -19,6 +19,28 @@ public enum Figures {
         return Axis(low: from, high: to, label: label, ticks: ticks, format: { String(Int($0.rounded())) })
     }
 
+    /// The value axis of a trajectory chart: dollars on a log scale, else linear from 0.
+    static func valueAxis(covering values: [Double], log: Bool, label: String) -> Axis {
+        log ? Axis.logarithmic(covering: values, label: label, format: dollars)
+            : Axis.linear(covering: values, include: [0], label: label)
+    }
+
+    /// A chart with one row per factor (tornado, Sobol' bars): the factors' names in a left
+    /// margin wide enough for them, rows of `rowHeight` pixels. Returns the chart and the
+    /// vertical centre of each row.
+    static func factorRows(_ factors: [String], x: Axis, rowHeight: Double, title: String, caption: String,
+                           id: String) -> (Chart, [Double]) {
+        let names = factors.map(displayFactor)
+        let labelWidth = min(300, 6.3 * Double(names.map(\.count).max() ?? 10) + 20)
+        let y = Axis(low: 0, high: Double(factors.count), label: "", ticks: [], format: { _ in "" })
+        let chart = Chart(id: id, title: title, caption: caption, x: x, y: y, width: 780 + labelWidth - 78,
+                          height: Double(max(factors.count, 3)) * rowHeight + 150, leftMargin: labelWidth)
+        let band = (chart.bottom - chart.top) / Double(factors.count)
+        let centres = names.indices.map { chart.top + (Double($0) + 0.5) * band }
+        for (name, cy) in zip(names, centres) { chart.label(name, x: chart.left - 8, y: cy + 4, anchor: "end", size: 11) }
+        return (chart, centres)
+    }
+
     /// A fan chart: median and 50/80/95% pointwise bands of one series over calendar years.
     /// `reference`: another series' median drawn dashed for comparison (the paper's Fig. 6
     /// sets the training gap beside the inference gap).
@@ -28,8 +50,7 @@ public enum Figures {
         let log = b.series == .investment
         let all = b.quantiles.flatMap { $0 } + (reference?.quantiles[medianIndex] ?? [])
         let label = reference == nil ? "\(b.series.label) (\(b.series.unit))" : "Loss gap (\(b.series.unit))"
-        let y = log ? Axis.logarithmic(covering: all, label: label, format: dollars)
-                    : Axis.linear(covering: all, include: [0], label: label)
+        let y = valueAxis(covering: all, log: log, label: label)
         let chart = Chart(id: id, title: title, caption: caption, x: years(from: xs.first!, to: xs.last!), y: y)
         for band in bandEdges {
             chart.band(xs: xs, lower: b.quantiles[band.low], upper: b.quantiles[band.high], color: color,
@@ -54,8 +75,7 @@ public enum Figures {
         let xs = first.times.map { $0 + startYear }
         let log = first.series == .investment
         let all = series.flatMap { [$0.bands.quantiles[1], $0.bands.quantiles[5]].joined() }
-        let y = log ? Axis.logarithmic(covering: all, label: yLabel, format: dollars)
-                    : Axis.linear(covering: all, include: [0], label: yLabel)
+        let y = valueAxis(covering: all, log: log, label: yLabel)
         let chart = Chart(id: id, title: title, caption: caption, x: years(from: xs.first!, to: xs.last!), y: y)
         for (i, s) in series.enumerated() {
             let color = Palette.color(i)
@@ -117,15 +137,9 @@ public enum Figures {
         let offset = time ? startYear : 0
         let finite = s.tornado.flatMap { [$0.low, $0.high] }.filter(\.isFinite) + [base]
         let x = Axis.linear(covering: finite.map { $0 + offset }, label: time ? "\(label) (year)" : "\(label) (\(unit))")
-        let rows = s.tornado.count
-        let labelWidth = min(300, 6.3 * Double(s.tornado.map { displayFactor($0.factor).count }.max() ?? 10) + 20)
-        let height = Double(max(rows, 3)) * 34 + 150
-        let y = Axis(low: 0, high: Double(rows), label: "", ticks: [], format: { _ in "" })
-        let chart = Chart(id: id, title: title, caption: caption, x: x, y: y, width: 780 + labelWidth - 78, height: height,
-                          leftMargin: labelWidth)
-        let band = (chart.bottom - chart.top) / Double(rows)
-        for (i, t) in s.tornado.enumerated() {
-            let cy = chart.top + (Double(i) + 0.5) * band
+        let (chart, centres) = factorRows(s.tornado.map(\.factor), x: x, rowHeight: 34, title: title, caption: caption, id: id)
+        let band = centres.count > 1 ? centres[1] - centres[0] : (chart.bottom - chart.top)
+        for (t, cy) in zip(s.tornado, centres) {
             for (value, color, cls) in [(t.low, Palette.color(0), "low"), (t.high, Palette.color(1), "high")] {
                 let end = value.isFinite ? value + offset : (value > 0 ? x.high : x.low)
                 chart.hbar(from: base + offset, to: end, centerY: cy, thickness: band * 0.55, color: color, cls: "tornado-\(cls)")
@@ -133,7 +147,6 @@ public enum Figures {
                     chart.label(value > 0 ? "never" : "no lead", x: chart.px(end) - 4, y: cy + 4, anchor: "end", color: "#ffffff", weight: "bold")
                 }
             }
-            chart.label(displayFactor(t.factor), x: chart.left - 8, y: cy + 4, anchor: "end", size: 11)
         }
         chart.verticalRule(at: base + offset, color: Palette.ink, dash: "2 2", label: "all at medians: " + (time ? String(format: "%.2f", base + offset) : sig(base, 3)))
         chart.addLegend("factor at its 5th percentile", swatch: Chart.boxSwatch(Palette.color(0), opacity: 1))
@@ -147,20 +160,13 @@ public enum Figures {
         let top = max(1, s.sobol.map { max($0.stHigh, $0.s1High) }.max() ?? 1)
         let low = min(0, s.sobol.map { min($0.s1Low, $0.stLow) }.min() ?? 0)
         let x = Axis.linear(covering: [low, top], include: [0], label: "Share of output variance\(s.transform.map { " (of \($0))" } ?? "")")
-        let rows = s.sobol.count
-        let labelWidth = min(300, 6.3 * Double(s.sobol.map { displayFactor($0.factor).count }.max() ?? 10) + 20)
-        let height = Double(max(rows, 3)) * 40 + 150
-        let y = Axis(low: 0, high: Double(rows), label: "", ticks: [], format: { _ in "" })
-        let chart = Chart(id: id, title: title, caption: caption, x: x, y: y, width: 780 + labelWidth - 78, height: height,
-                          leftMargin: labelWidth)
-        let band = (chart.bottom - chart.top) / Double(rows)
-        for (i, f) in s.sobol.enumerated() {
-            let cy = chart.top + (Double(i) + 0.5) * band
+        let (chart, centres) = factorRows(s.sobol.map(\.factor), x: x, rowHeight: 40, title: title, caption: caption, id: id)
+        let band = centres.count > 1 ? centres[1] - centres[0] : (chart.bottom - chart.top)
+        for (f, cy) in zip(s.sobol, centres) {
             chart.hbar(from: 0, to: f.s1, centerY: cy - band * 0.16, thickness: band * 0.28, color: Palette.color(0), cls: "sobol-s1")
             chart.whisker(from: f.s1Low, to: f.s1High, centerY: cy - band * 0.16, color: Palette.ink)
             chart.hbar(from: 0, to: f.st, centerY: cy + band * 0.16, thickness: band * 0.28, color: Palette.color(4), cls: "sobol-st")
             chart.whisker(from: f.stLow, to: f.stHigh, centerY: cy + band * 0.16, color: Palette.ink)
-            chart.label(displayFactor(f.factor), x: chart.left - 8, y: cy + 4, anchor: "end", size: 11)
         }
         chart.addLegend("first-order S1", swatch: Chart.boxSwatch(Palette.color(0), opacity: 1))
         chart.addLegend("total ST", swatch: Chart.boxSwatch(Palette.color(4), opacity: 1))
@@ -174,9 +180,5 @@ public enum Figures {
     }
 }
 
-/// A share as a percentage with sensible precision.
-func percent(_ x: Double) -> String {
-    if x == 0 { return "0%" }
-    if x < 0.001 { return String(format: "%.2g%%", x * 100) }
-    return String(format: "%.1f%%", x * 100)
-}
+/// A share as a percentage with sensible precision (as in the summary tables).
+func percent(_ x: Double) -> String { x == 0 ? "0%" : shareText(x) }

@@ -242,7 +242,7 @@ public struct SummaryWriter {
     }
 
     func range(_ a: Estimate?, _ b: Estimate?) -> String { "\(fmt(a)) – \(fmt(b))" }
-    func share(_ x: Double) -> String { x == 0 ? "0" : (x < 0.001 ? String(format: "%.2g%%", x * 100) : String(format: "%.1f%%", x * 100)) }
+    func share(_ x: Double) -> String { x == 0 ? "0" : shareText(x) }
     func pct(_ level: Double) -> String { "\(pctNumber(level))%" }
     func pctNumber(_ level: Double) -> String { formatShort((level * 1000).rounded() / 10) }
 }
@@ -262,4 +262,9 @@ public func grouped(_ n: Int) -> String {
         out.append(c)
     }
     return out
+}
+
+/// A share (> 0) as a percentage: two significant figures below 0.1%, else one decimal.
+func shareText(_ x: Double) -> String {
+    x < 0.001 ? String(format: "%.2g%%", x * 100) : String(format: "%.1f%%", x * 100)
 }
