@@ -20,7 +20,7 @@ final class MetricAccumulator {
         atOrBelow = [UInt64](repeating: 0, count: thresholds.count)
     }
 
-    @inline(__always) func add(_ v: Double) {
+    @inline(always) func add(_ v: Double) {
         if v.isFinite {
             histogram.add(v)
             for i in thresholds.indices where v <= thresholds[i] { atOrBelow[i] &+= 1 }
@@ -84,7 +84,7 @@ struct BlockSums: Sendable {
     /// Shifted sums of one block, turned into (count, mean, m2) by `finish`.
     struct Running {
         var n = 0.0, shift = 0.0, s1 = 0.0, s2 = 0.0
-        @inline(__always) mutating func add(_ x: Double) {
+        @inline(always) mutating func add(_ x: Double) {
             if n == 0 { shift = x }
             n += 1
             let d = x - shift

@@ -59,7 +59,7 @@ final class Histogram {
         }
     }
 
-    @inline(__always) func add(_ v: Double) {
+    @inline(always) func add(_ v: Double) {
         count &+= 1
         if v < minimum { minimum = v }
         if v > maximum { maximum = v }

@@ -77,7 +77,7 @@ public struct MetricSet: Sendable {
     public var count: Int { definitions.count }
 }
 
-@inline(__always) func encode(_ m: Moment) -> Double {
+@inline(always) func encode(_ m: Moment) -> Double {
     switch m {
     case .at(let t): t
     case .never: .infinity

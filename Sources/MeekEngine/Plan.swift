@@ -279,7 +279,7 @@ struct Plan: Sendable {
             let m = single ? count : members.count
             if m == 0 { continue }
             members.withUnsafeBufferPointer { idx in
-                @inline(__always) func at(_ j: Int) -> Int { single ? j : Int(idx[j]) }
+                @inline(always) func at(_ j: Int) -> Int { single ? j : Int(idx[j]) }
                 for (slot, value) in scenario.initialSlots.enumerated() where scenario.fixedSlots.contains(slot) {
                     let col = columns + slot * stride
                     for j in 0..<m { col[at(j)] = value }
@@ -310,7 +310,7 @@ struct Plan: Sendable {
     }
 
     /// One step for `count` draws, draw j of them at block position `at(j)`.
-    @inline(__always)
+    @inline(always)
     private func execute(_ step: Step, u: UnsafeMutablePointer<Double>, stride: Int, columns: UnsafeMutablePointer<Double>,
                          count m: Int, at: (Int) -> Int) {
         switch step {

@@ -48,7 +48,7 @@ final class BlockRNG {
     }
 
     /// A uniform in (0, 1) from one 32-bit output: (x + 0.5)·2^-32, never 0 or 1.
-    @inline(__always) func uniform() -> Double {
+    @inline(always) func uniform() -> Double {
         (Double(gsl_rng_get(rng)) + 0.5) * 0x1p-32
     }
 }

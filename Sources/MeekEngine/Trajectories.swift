@@ -208,7 +208,7 @@ extension Engine {
 }
 
 /// Type-7 quantile of sorted values.
-@inline(__always) func sortedQuantile(_ sorted: [Double], _ q: Double) -> Double {
+@inline(always) func sortedQuantile(_ sorted: [Double], _ q: Double) -> Double {
     let h = q * Double(sorted.count - 1)
     let k = Int(h.rounded(.down))
     guard k + 1 < sorted.count else { return sorted[sorted.count - 1] }

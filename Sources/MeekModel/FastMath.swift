@@ -18,36 +18,37 @@ public enum FastMath {
     @usableFromInline static let log2e = 1.4426950408889634
     /// 1.5·2^52: adding and subtracting it rounds to the nearest integer.
     @usableFromInline static let roundingMagic = 6755399441055744.0
+    /// Its bits (a literal: `roundingMagic.bitPattern` is an out-of-line call in the loop).
+    @usableFromInline static let roundingMagicBits: UInt64 = 0x4338_0000_0000_0000
 
-    @inlinable @inline(__always) static func bits(_ x: Lanes) -> Bits { unsafeBitCast(x, to: Bits.self) }
+    @inlinable @inline(always) static func bits(_ x: Lanes) -> Bits { unsafeBitCast(x, to: Bits.self) }
 
-    /// `b` where `mask` is set, else `a`: a bitwise select on the mask's all-ones/all-zeros
-    /// lanes. The same result as SIMD's `replacing(with:where:)`, without the 64-bit
-    /// compare that baseline x86-64 lacks (which that method lowers to).
-    @inlinable @inline(__always)
+    /// `b` where `mask` is set, else `a`. SIMD's `replacing(with:where:)`, which LLVM
+    /// lowers to one select on whole vectors (`vblendvpd` on a ymm register with AVX, and
+    /// and/andn/or on xmm pairs without). A hand-written bitwise select on the mask's bits
+    /// looks equivalent but makes LLVM split every vector around it into 128-bit halves.
+    @inlinable @inline(always)
     public static func blend(_ a: Lanes, _ b: Lanes, _ mask: SIMDMask<SIMD4<Int64>>) -> Lanes {
-        let m = unsafeBitCast(mask, to: Bits.self)
-        return double((bits(b) & m) | (bits(a) & ~m))
+        a.replacing(with: b, where: mask)
     }
 
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     static func blend(_ a: Ints, _ b: Ints, _ mask: SIMDMask<SIMD4<Int64>>) -> Ints {
-        let m = unsafeBitCast(mask, to: Ints.self)
-        return (b & m) | (a & ~m)
+        a.replacing(with: b, where: mask)
     }
-    @inlinable @inline(__always) static func double(_ b: Bits) -> Lanes { unsafeBitCast(b, to: Lanes.self) }
+    @inlinable @inline(always) static func double(_ b: Bits) -> Lanes { unsafeBitCast(b, to: Lanes.self) }
 
     /// n = round(x/ln 2) (as a double and as an integer) and r = x − n·ln 2, for |x| ≤ 746.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     static func reduce(_ x: Lanes) -> (ni: Ints, r: Lanes) {
         let t = x * log2e + roundingMagic
         let n = t - roundingMagic
-        let ni = unsafeBitCast(bits(t) &- roundingMagic.bitPattern, to: Ints.self)
+        let ni = unsafeBitCast(bits(t) &- roundingMagicBits, to: Ints.self)
         return (ni, (x - n * ln2Hi) - n * ln2Lo)
     }
 
     /// 2^n for n in [−1076, 1024], as two normal factors whose product rounds correctly.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     static func twoToThe(_ ni: Ints) -> (Lanes, Lanes) {
         let n1 = unsafeBitCast(unsafeBitCast(ni &+ 2048, to: Bits.self) &>> 1, to: Ints.self) &- 1024  // ⌊n/2⌋
         let n2 = ni &- n1
@@ -56,7 +57,7 @@ public enum FastMath {
     }
 
     /// e^r − 1 for |r| ≤ 0.3466: Taylor series to degree 13 (truncation below 5e-18).
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     static func expm1Reduced(_ r: Lanes) -> Lanes {
         var p = Lanes(repeating: 1.0 / 6227020800)
         p = p * r + 1.0 / 479001600
@@ -74,7 +75,7 @@ public enum FastMath {
     }
 
     /// e^r − 1 for |r| ≤ ln 2: Taylor series to degree 17 (truncation below 3e-19).
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     static func expm1Wide(_ r: Lanes) -> Lanes {
         var p = Lanes(repeating: 1.0 / 355687428096000)
         p = p * r + 1.0 / 20922789888000
@@ -95,13 +96,13 @@ public enum FastMath {
         return r + (r * r) * p
     }
 
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     static func clampExponent(_ x: Lanes) -> Lanes {
         blend(blend(x, Lanes(repeating: -746), x .< -746), Lanes(repeating: 710), x .> 710)
     }
 
     /// e^x per lane. Overflows to +∞ above 709.78, underflows to 0 below −745.13.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public static func exp(_ x: Lanes) -> Lanes {
         let (ni, r) = reduce(clampExponent(x))
         let (s1, s2) = twoToThe(ni)
@@ -112,7 +113,7 @@ public enum FastMath {
     /// (−ln2/2, ln 2) no reduction is done (the series alone is accurate there, and its
     /// terms do not alternate above 0), so neither 2^n·q + (2^n − 1) nor the series cancels
     /// badly anywhere.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public static func expm1(_ x: Lanes) -> Lanes {
         let xc = clampExponent(x)
         let reduced = reduce(xc)
@@ -126,7 +127,7 @@ public enum FastMath {
     }
 
     /// Natural logarithm per lane: −∞ at 0, NaN below 0, +∞ at +∞; subnormals handled.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public static func log(_ x: Lanes) -> Lanes {
         let subnormal = x .< Double.leastNormalMagnitude
         let xs = blend(x, x * 18014398509481984.0, subnormal)  // × 2^54
@@ -153,7 +154,7 @@ public enum FastMath {
     }
 
     /// ln(1 + x) per lane, accurate near 0: log(u) − ((u − 1) − x)/u with u = 1 + x.
-    @inlinable @inline(__always)
+    @inlinable @inline(always)
     public static func log1p(_ x: Lanes) -> Lanes {
         let u = 1 + x
         let y = log(u) - ((u - 1) - x) / u
@@ -162,8 +163,8 @@ public enum FastMath {
 
     // MARK: One value (lane 0 of the same code)
 
-    @inlinable @inline(__always) public static func exp(_ x: Double) -> Double { exp(Lanes(repeating: x))[0] }
-    @inlinable @inline(__always) public static func expm1(_ x: Double) -> Double { expm1(Lanes(repeating: x))[0] }
-    @inlinable @inline(__always) public static func log(_ x: Double) -> Double { log(Lanes(repeating: x))[0] }
-    @inlinable @inline(__always) public static func log1p(_ x: Double) -> Double { log1p(Lanes(repeating: x))[0] }
+    @inlinable @inline(always) public static func exp(_ x: Double) -> Double { exp(Lanes(repeating: x))[0] }
+    @inlinable @inline(always) public static func expm1(_ x: Double) -> Double { expm1(Lanes(repeating: x))[0] }
+    @inlinable @inline(always) public static func log(_ x: Double) -> Double { log(Lanes(repeating: x))[0] }
+    @inlinable @inline(always) public static func log1p(_ x: Double) -> Double { log1p(Lanes(repeating: x))[0] }
 }

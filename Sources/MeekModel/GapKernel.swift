@@ -14,7 +14,7 @@ public struct Column: @unchecked Sendable {
     public init(_ base: UnsafePointer<Double>) { self.base = base; constant = 0 }
     public init(constant: Double) { base = nil; self.constant = constant }
 
-    @inline(__always) public subscript(i: Int) -> Double { base?[i] ?? constant }
+    @inline(always) public subscript(i: Int) -> Double { base?[i] ?? constant }
     public var isConstant: Bool { base == nil }
 }
 
@@ -68,7 +68,7 @@ public enum GapKernel {
             let column: Column
             let constantLog: Lanes
             init(_ c: Column) { column = c; constantLog = Lanes(repeating: c.isConstant ? FastMath.log(c.constant) : 0) }
-            @inline(__always) func lanes(_ i: Int, _ count: Int) -> Lanes {
+            @inline(always) func lanes(_ i: Int, _ count: Int) -> Lanes {
                 column.isConstant ? constantLog : FastMath.log(GapKernel.load(column, i, count))
             }
         }
@@ -100,7 +100,8 @@ public enum GapKernel {
             if any(simple) {
                 vectorDone = unsafeBitCast(simple, to: SIMDMask<SIMD4<Int64>>.self)
                 var peak = d.peak()
-                for (m, metric) in metrics.enumerated() {
+                for m in metrics.indices {
+                    let metric = metrics[m]
                     var value: Lanes
                     switch metric {
                     case .peakTime: value = peak.time
@@ -134,7 +135,7 @@ public enum GapKernel {
     }
 
     /// Four lanes of a column from draw i (lanes past the end repeat the last draw).
-    @inline(__always) static func load(_ c: Column, _ i: Int, _ count: Int) -> Lanes {
+    @inline(always) static func load(_ c: Column, _ i: Int, _ count: Int) -> Lanes {
         guard let base = c.base else { return Lanes(repeating: c.constant) }
         if i + 4 <= count { return UnsafeRawPointer(base + i).loadUnaligned(as: Lanes.self) }
         var v = Lanes(repeating: base[count - 1])
@@ -143,7 +144,7 @@ public enum GapKernel {
     }
 
     /// One draw through `GapModel`, from the derived rates of its lane.
-    static func scalarDraw(_ x: BlockInputs, d: Derived, lane k: Int, sprt: Double, metrics: [KernelMetric],
+    @inline(never) static func scalarDraw(_ x: BlockInputs, d: Derived, lane k: Int, sprt: Double, metrics: [KernelMetric],
                            into out: UnsafeMutablePointer<Double>, stride: Int) {
         let model = d.model(lane: k, sprt: sprt)
         let peak = model.trainingPeak
@@ -169,13 +170,13 @@ public enum GapKernel {
     }
 
     /// Finishes a lane's convergence solve in the scalar solver, from the vector state.
-    static func resume(_ d: Derived, lane k: Int, level: Double, peak: Derived.PeakLanes, i: Int) -> Double {
+    @inline(never) static func resume(_ d: Derived, lane k: Int, level: Double, peak: Derived.PeakLanes, i: Int) -> Double {
         d.model(lane: k, sprt: 0).resumeConvergence(
             logTarget: FastMath.log(level), lo: peak.lo[k], hi: peak.hi[k], t: peak.t[k],
             iterationsLeft: firstCrossingIterations - vectorIterations)
     }
 
-    @inline(__always) static func encoded(_ m: Moment) -> Double {
+    @inline(always) static func encoded(_ m: Moment) -> Double {
         switch m {
         case .at(let t): t
         case .never: .infinity
@@ -211,7 +212,7 @@ struct Derived {
     }
 
     /// ΔL(t) = −e^(ln K − c·t)·expm1(−alpha·(ρ + b·t)) (no stop).
-    @inline(__always) func gap(at t: Lanes) -> Lanes {
+    @inline(always) func gap(at t: Lanes) -> Lanes {
         -FastMath.exp(logK - c * t) * FastMath.expm1(-(alpha * (rho + b * t)))
     }
 
@@ -222,7 +223,7 @@ struct Derived {
     }
 
     /// `GapModel.trainingPeak` for a > 0, b > 0, no stop: the larger of ΔL(0) and ΔL(t*).
-    @inline(__always) func peak() -> PeakLanes {
+    @inline(always) func peak() -> PeakLanes {
         // Equal budgets (ρ = 0, the common case): ΔL(0) is −0 exactly as computed (tested).
         let gap0 = all(rho .== 0) ? Lanes(repeating: -0.0) : gap(at: Lanes(repeating: 0))
         let ts = (FastMath.log1p(b / a) - alpha * rho) / (alpha * b)
@@ -232,7 +233,7 @@ struct Derived {
     }
 
     /// `GapModel.inferenceGap(at:)` without a stop.
-    @inline(__always) func inferenceGap(at t: Lanes) -> Lanes {
+    @inline(always) func inferenceGap(at t: Lanes) -> Lanes {
         let xs = logSota + a * t + b * t
         let xi = logInference + inferenceRate * t
         let g = FastMath.exp(logA - alpha * xs) * FastMath.expm1(alpha * (xs - xi))
@@ -240,7 +241,7 @@ struct Derived {
     }
 
     /// `GapModel.inferenceParity` without a stop (+∞ = never).
-    @inline(__always) func parity() -> Lanes {
+    @inline(always) func parity() -> Lanes {
         let d0 = logInference - logSota
         let slope = inferenceRate - (a + b)
         let crossing = FastMath.blend(-d0 / slope, Lanes(repeating: .infinity), .!(slope .> 0))
@@ -250,7 +251,7 @@ struct Derived {
     /// `GapModel.convergence(gapAtOrBelow:peak:)` without a stop, by the same Newton
     /// iteration lane by lane. Returns the times and the lanes still unfinished after the
     /// vector iterations (their state is left in `peak.lo/hi/t`).
-    @inline(__always) func convergence(level: Lanes, peak: inout PeakLanes) -> (Lanes, SIMDMask<SIMD4<Int64>>) {
+    @inline(always) func convergence(level: Lanes, peak: inout PeakLanes) -> (Lanes, SIMDMask<SIMD4<Int64>>) {
         let atPeak = level .>= peak.gap
         let logTarget = FastMath.log(level)
         var hi = (logK - logTarget) / c
@@ -293,7 +294,7 @@ struct Derived {
     }
 
     /// The gap between x and the next larger double, for x ≥ 0 finite (as `Double.ulp`).
-    @inline(__always) func ulp(_ x: Lanes) -> Lanes {
+    @inline(always) func ulp(_ x: Lanes) -> Lanes {
         unsafeBitCast(unsafeBitCast(x, to: SIMD4<UInt64>.self) &+ 1, to: Lanes.self) - x
     }
 }
