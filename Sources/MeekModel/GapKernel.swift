@@ -58,6 +58,12 @@ public enum GapKernel {
     /// Vector Newton iterations before a lane is handed to the scalar solver.
     static let vectorIterations = 12
 
+    /// Draws per chunk: the kernel makes several passes over a chunk (derived rates, peaks,
+    /// then each metric, the convergence solves one Newton step per pass), so that the
+    /// long dependency chains of consecutive groups of four draws overlap in the CPU
+    /// instead of running one after another. 128 draws keep a chunk's state in L1.
+    static let chunkDraws = 128
+
     public static func evaluate(_ x: BlockInputs, count: Int, metrics: [KernelMetric],
                                 into out: UnsafeMutablePointer<Double>, stride: Int) {
         let gInfIsGAlg = x.gInf.base != nil && x.gInf.base == x.gAlg.base
@@ -76,61 +82,131 @@ public enum GapKernel {
         let logFlop = LogColumn(x.flopPerUSD), logMeek = LogColumn(x.meekBudgetUSD), logSota = LogColumn(x.sotaBudgetUSD)
         let logA = LogColumn(x.A), logPrice = LogColumn(x.inferenceUSDPerToken), logGInf = LogColumn(x.gInf)
 
-        var i = 0
-        while i < count {
-            let lanesHere = Swift.min(4, count - i)
-            // Derived rates: exactly the expressions of GapModel.init.
-            let alpha = load(x.alpha, i, count)
-            let lgH = logGH.lanes(i, count), lgAlg = logGAlg.lanes(i, count), lFlop = logFlop.lanes(i, count)
-            let lgInf = gInfIsGAlg ? lgAlg : logGInf.lanes(i, count)
-            let d = Derived(
-                alpha: alpha, a: lgH + lgAlg, b: logGI.lanes(i, count),
-                logMeek: logMeek.lanes(i, count) + lFlop, logSota: logSota.lanes(i, count) + lFlop,
-                logInference: 2 * (logPrice.lanes(i, count) + lFlop), inferenceRate: 2 * (lgH + lgInf) + lgAlg,
-                logA: logA.lanes(i, count), stop: load(x.investStopYears, i, count))
-            var sprt = Lanes(repeating: sprtValue)
-            if !sprtConstant {
-                for k in 0..<4 {
-                    let j = Swift.min(i + k, count - 1)
-                    sprt[k] = x.bayesSlowdown[j] * sprtNumeratorIdeal(errorRate: x.sprtError[j])
-                }
-            }
-            let simple = (d.a .> 0) .& (d.b .> 0) .& (d.stop .== .infinity)
-            var vectorDone = SIMDMask<SIMD4<Int64>>(repeating: false)
-            if any(simple) {
-                vectorDone = unsafeBitCast(simple, to: SIMDMask<SIMD4<Int64>>.self)
-                var peak = d.peak()
-                for m in metrics.indices {
-                    let metric = metrics[m]
-                    var value: Lanes
-                    switch metric {
-                    case .peakTime: value = peak.time
-                    case .peakGap: value = peak.gap
-                    case .sprtTokensAtPeak: value = FastMath.blend(sprt / peak.gap, Lanes(repeating: .infinity), .!(peak.gap .> 0))
-                    case .inferenceGapAtPeak: value = d.inferenceGap(at: peak.time)
-                    case .inferenceParity: value = d.parity()
-                    case .convergence(let threshold):
-                        let level: Lanes = switch threshold {
-                        case .nats(let g): Lanes(repeating: g)
-                        case .fractionOfPeak(let f): f * peak.gap
-                        case .sprtTokens(let n): sprt / n
-                        }
-                        let (time, unfinished) = d.convergence(level: level, peak: &peak)
-                        value = time
-                        if any(unfinished .& simple) {
-                            for k in 0..<lanesHere where unfinished[k] && simple[k] {
-                                value[k] = resume(d, lane: k, level: level[k], peak: peak, i: i)
-                            }
-                        }
+        let groups = chunkDraws / 4
+        let state = ChunkState(groups: groups)
+        defer { state.deallocate() }
+        var chunkStart = 0
+        while chunkStart < count {
+            let chunkCount = Swift.min(chunkDraws, count - chunkStart)
+            let chunkGroups = (chunkCount + 3) / 4
+            var anySimple = false
+            // Pass 1: derived rates (exactly the expressions of GapModel.init) and which lanes
+            // the vector code handles.
+            for g in 0..<chunkGroups {
+                let i = chunkStart + 4 * g
+                let alpha = load(x.alpha, i, count)
+                let lgH = logGH.lanes(i, count), lgAlg = logGAlg.lanes(i, count), lFlop = logFlop.lanes(i, count)
+                let lgInf = gInfIsGAlg ? lgAlg : logGInf.lanes(i, count)
+                let d = Derived(
+                    alpha: alpha, a: lgH + lgAlg, b: logGI.lanes(i, count),
+                    logMeek: logMeek.lanes(i, count) + lFlop, logSota: logSota.lanes(i, count) + lFlop,
+                    logInference: 2 * (logPrice.lanes(i, count) + lFlop), inferenceRate: 2 * (lgH + lgInf) + lgAlg,
+                    logA: logA.lanes(i, count), stop: load(x.investStopYears, i, count))
+                var sprt = Lanes(repeating: sprtValue)
+                if !sprtConstant {
+                    for k in 0..<4 {
+                        let j = Swift.min(i + k, count - 1)
+                        sprt[k] = x.bayesSlowdown[j] * sprtNumeratorIdeal(errorRate: x.sprtError[j])
                     }
-                    for k in 0..<lanesHere { out[m * stride + i + k] = value[k] }
+                }
+                let simple = (d.a .> 0) .& (d.b .> 0) .& (d.stop .== .infinity)
+                state.derived[g] = d
+                state.sprt[g] = sprt
+                state.simple[g] = simple
+                anySimple = anySimple || any(simple)
+            }
+            // Pass 2: the peak of the lanes in the paper's regime.
+            if anySimple {
+                for g in 0..<chunkGroups where any(state.simple[g]) { state.peak[g] = state.derived[g].peak() }
+            }
+            // Pass 3: each metric over the chunk, from the stored rates and peaks.
+            for m in metrics.indices where anySimple {
+                let column = out + m * stride + chunkStart
+                switch metrics[m] {
+                case .convergence(let threshold):
+                    convergence(threshold, state: state, draws: chunkCount, into: column)
+                case let metric:
+                    for g in 0..<chunkGroups where any(state.simple[g]) {
+                        let peak = state.peak[g], d = state.derived[g]
+                        let value: Lanes = switch metric {
+                        case .peakTime: peak.time
+                        case .peakGap: peak.gap
+                        case .sprtTokensAtPeak:
+                            FastMath.blend(state.sprt[g] / peak.gap, Lanes(repeating: .infinity), .!(peak.gap .> 0))
+                        case .inferenceGapAtPeak: d.inferenceGap(at: peak.time)
+                        case .inferenceParity: d.parity()
+                        case .convergence: preconditionFailure()
+                        }
+                        store(value, column + 4 * g, lanes: Swift.min(4, chunkCount - 4 * g))
+                    }
                 }
             }
             // Every other draw: the scalar model.
-            for k in 0..<lanesHere where !vectorDone[k] {
-                scalarDraw(x, d: d, lane: k, sprt: sprt[k], metrics: metrics, into: out + i + k, stride: stride)
+            for g in 0..<chunkGroups {
+                let simple = state.simple[g]
+                if all(simple) { continue }
+                let i = chunkStart + 4 * g
+                for k in 0..<Swift.min(4, count - i) where !simple[k] {
+                    scalarDraw(x, d: state.derived[g], lane: k, sprt: state.sprt[g][k], metrics: metrics,
+                               into: out + i + k, stride: stride)
+                }
             }
-            i += 4
+            chunkStart += chunkCount
+        }
+    }
+
+    /// The first `lanes` lanes of `v` into `p`.
+    @inline(always) static func store(_ v: Lanes, _ p: UnsafeMutablePointer<Double>, lanes: Int) {
+        if lanes == 4 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lanes.self); return }
+        for k in 0..<lanes { p[k] = v[k] }
+    }
+
+    /// One convergence metric over a chunk: the Newton solve of `Derived.convergence`, one
+    /// step of every unfinished group per pass (lanes outside the paper's regime are
+    /// marked done from the start; the scalar model overwrites them).
+    static func convergence(_ threshold: GapThreshold, state: ChunkState, draws: Int,
+                            into column: UnsafeMutablePointer<Double>) {
+        let groups = (draws + 3) / 4
+        let constantLevel: Lanes?
+        if case .nats(let g) = threshold { constantLevel = Lanes(repeating: g) } else { constantLevel = nil }
+        let constantLogTarget = constantLevel.map { FastMath.log($0) } ?? Lanes()
+        var active = 0
+        for g in 0..<groups where any(state.simple[g]) {
+            let peak = state.peak[g]
+            let level: Lanes = switch threshold {
+            case .nats: constantLevel!
+            case .fractionOfPeak(let f): f * peak.gap
+            case .sprtTokens(let n): state.sprt[g] / n
+            }
+            let logTarget = constantLevel == nil ? FastMath.log(level) : constantLogTarget
+            let solve = state.derived[g].startConvergence(level: level, logTarget: logTarget, peak: peak,
+                                                          simple: state.simple[g])
+            state.solves[g] = solve
+            if !all(solve.done) { state.active[active] = Int32(g); active += 1 }
+        }
+        var iterations = 0
+        while active > 0 && iterations < vectorIterations {
+            var still = 0
+            for j in 0..<active {
+                let g = Int(state.active[j])
+                state.derived[g].newtonStep(&state.solves[g])
+                if !all(state.solves[g].done) { state.active[still] = Int32(g); still += 1 }
+            }
+            active = still
+            iterations += 1
+        }
+        for g in 0..<groups where any(state.simple[g]) {
+            let solve = state.solves[g], peak = state.peak[g]
+            var value = FastMath.blend(solve.hi, peak.time, solve.atPeak)
+            let unfinished = .!solve.done .& state.simple[g]
+            if any(unfinished) {
+                for k in 0..<4 where unfinished[k] {
+                    value[k] = state.derived[g].model(lane: k, sprt: 0).resumeConvergence(
+                        logTarget: solve.logTarget[k], lo: solve.lo[k], hi: solve.hi[k], t: solve.t[k],
+                        iterationsLeft: firstCrossingIterations - vectorIterations)
+                }
+            }
+            store(value, column + 4 * g, lanes: Swift.min(4, draws - 4 * g))
         }
     }
 
@@ -169,13 +245,6 @@ public enum GapKernel {
         }
     }
 
-    /// Finishes a lane's convergence solve in the scalar solver, from the vector state.
-    @inline(never) static func resume(_ d: Derived, lane k: Int, level: Double, peak: Derived.PeakLanes, i: Int) -> Double {
-        d.model(lane: k, sprt: 0).resumeConvergence(
-            logTarget: FastMath.log(level), lo: peak.lo[k], hi: peak.hi[k], t: peak.t[k],
-            iterationsLeft: firstCrossingIterations - vectorIterations)
-    }
-
     @inline(always) static func encoded(_ m: Moment) -> Double {
         switch m {
         case .at(let t): t
@@ -185,10 +254,38 @@ public enum GapKernel {
     }
 }
 
+/// A chunk's per-group values between the kernel's passes (one allocation per block).
+struct ChunkState {
+    typealias Lanes = FastMath.Lanes
+    let derived: UnsafeMutablePointer<Derived>
+    let peak: UnsafeMutablePointer<Derived.PeakLanes>
+    let sprt: UnsafeMutablePointer<Lanes>
+    /// Lanes in the paper's regime (a > 0, b > 0, no stop), which the vector code handles.
+    let simple: UnsafeMutablePointer<Derived.Mask>
+    let solves: UnsafeMutablePointer<Derived.Solve>
+    /// Groups whose convergence solve is unfinished.
+    let active: UnsafeMutablePointer<Int32>
+
+    init(groups: Int) {
+        derived = .allocate(capacity: groups)
+        peak = .allocate(capacity: groups)
+        sprt = .allocate(capacity: groups)
+        simple = .allocate(capacity: groups)
+        solves = .allocate(capacity: groups)
+        active = .allocate(capacity: groups)
+    }
+
+    func deallocate() {
+        derived.deallocate(); peak.deallocate(); sprt.deallocate(); simple.deallocate()
+        solves.deallocate(); active.deallocate()
+    }
+}
+
 /// The derived rates of four draws, and the vector form of `GapModel`'s methods for draws
 /// with a > 0, b > 0 and no investment stop.
 struct Derived {
     typealias Lanes = FastMath.Lanes
+    typealias Mask = SIMDMask<SIMD4<Int64>>
     let alpha, a, b, logMeek, logSota, logInference, inferenceRate, logA, stop: Lanes
     let rho, logK, c: Lanes
 
@@ -218,8 +315,6 @@ struct Derived {
 
     struct PeakLanes {
         var time, gap: Lanes
-        /// Newton state of the last convergence solve (for lanes handed to the scalar solver).
-        var lo = Lanes(), hi = Lanes(), t = Lanes()
     }
 
     /// `GapModel.trainingPeak` for a > 0, b > 0, no stop: the larger of ΔL(0) and ΔL(t*).
@@ -248,50 +343,66 @@ struct Derived {
         return FastMath.blend(crossing, Lanes(repeating: 0), (d0 .>= 0) .& (slope .>= 0))
     }
 
-    /// `GapModel.convergence(gapAtOrBelow:peak:)` without a stop, by the same Newton
-    /// iteration lane by lane. Returns the times and the lanes still unfinished after the
-    /// vector iterations (their state is left in `peak.lo/hi/t`).
-    @inline(always) func convergence(level: Lanes, peak: inout PeakLanes) -> (Lanes, SIMDMask<SIMD4<Int64>>) {
+    /// The state of four convergence solves: `GapModel.convergence(gapAtOrBelow:peak:)`
+    /// without a stop, by the same Newton iteration (`firstCrossing`) lane by lane.
+    struct Solve {
+        var lo, hi, t: Lanes
+        var logTarget: Lanes
+        /// The level is at or above the peak gap: the answer is the peak time.
+        var atPeak: Mask
+        /// Finished lanes (and lanes the vector code does not handle).
+        var done: Mask
+    }
+
+    /// The bracket [peak time, max(peak time, (ln K − ln level)/c)], starting at its right end.
+    @inline(always) func startConvergence(level: Lanes, logTarget: Lanes, peak: PeakLanes, simple: Mask) -> Solve {
         let atPeak = level .>= peak.gap
-        let logTarget = FastMath.log(level)
         var hi = (logK - logTarget) / c
         hi = FastMath.blend(hi, peak.time, .!(hi .>= peak.time))  // max(tp, …)
-        var lo = peak.time, t = hi
-        var done = atPeak
-        for _ in 0..<GapKernel.vectorIterations {
-            if all(done) { break }
-            // f(t): value and Newton step (GapModel.convergenceFunction).
-            let u = alpha * (rho + b * t)
-            let m = -FastMath.expm1(-u)
-            let valueRaw = logK - c * t + FastMath.log(m) - logTarget
-            let slopeTimesM = alpha * b * (1 - m) - c * m
-            let valid = u .> 0
-            let v = FastMath.blend(valueRaw, Lanes(repeating: -.infinity), .!valid)
-            let step = FastMath.blend(valueRaw * m / slopeTimesM, Lanes(repeating: .nan), .!(valid .& (slopeTimesM .< 0)))
-            // Bracket update (active lanes only).
-            let active = .!done
-            let positive = v .> 0
-            lo = FastMath.blend(lo, t, active .& positive)
-            hi = FastMath.blend(hi, t, active .& .!positive)
-            let stop1 = (v .== 0) .| (hi - lo .<= 4 * ulp(hi))
-            let finiteV = (v .== v) .& (v .!= .infinity) .& (v .!= -.infinity)
-            let finiteStep = (step .== step) .& (step .!= .infinity) .& (step .!= -.infinity)
-            var next = FastMath.blend(t - step, Lanes(repeating: .nan), .!(finiteV .& finiteStep))
-            let finiteNext = (next .== next) .& (next .!= .infinity) .& (next .!= -.infinity)
-            let stop2 = (v .<= 0) .& finiteNext .& (t - next .<= newtonAcceptance * t) .& (next .> lo)
-            let finished = active .& (stop1 .| (.!stop1 .& stop2))
-            hi = FastMath.blend(hi, next, active .& .!stop1 .& stop2)
-            let inside = (next .> lo) .& (next .< hi)
-            next = FastMath.blend(next, lo + 0.5 * (hi - lo), .!inside)
-            t = FastMath.blend(t, next, active .& .!finished)
-            done = done .| finished
-        }
-        peak.lo = lo
-        peak.hi = hi
-        peak.t = t
-        let result = FastMath.blend(hi, peak.time, atPeak)
-        return (result, unsafeBitCast(.!done, to: SIMDMask<SIMD4<Int64>>.self))
+        return Solve(lo: peak.time, hi: hi, t: hi, logTarget: logTarget, atPeak: atPeak, done: atPeak .| .!simple)
     }
+
+    /// One iteration of `firstCrossing` on the unfinished lanes.
+    @inline(always) func newtonStep(_ s: inout Solve) {
+        let t = s.t, logTarget = s.logTarget
+        var lo = s.lo, hi = s.hi
+        // f(t): value, Halley step and its error (GapModel.convergenceFunction).
+        let u = alpha * (rho + b * t)
+        let m = -FastMath.expm1(-u)
+        let valueRaw = logK - c * t + FastMath.log(m) - logTarget
+        let ab = alpha * b
+        let slopeTimesM = ab * (1 - m) - c * m
+        let valid = u .> 0
+        let v = FastMath.blend(valueRaw, Lanes(repeating: -.infinity), .!valid)
+        let s0 = valueRaw * m / slopeTimesM
+        let q = s0 * (-(ab * ab) * (1 - m) / (2 * m * slopeTimesM))
+        let errorRaw = abs(q) * (abs(q * s0) + ab * (2 - m) / (3 * m) * s0 * s0)
+        let hasStep = valid .& (slopeTimesM .< 0)
+        let step = FastMath.blend(s0 / (1 - q), Lanes(repeating: .nan), .!hasStep)
+        let error = FastMath.blend(errorRaw, Lanes(repeating: .nan), .!hasStep)
+        // Bracket update (active lanes only).
+        let active = .!s.done
+        let positive = v .> 0
+        lo = FastMath.blend(lo, t, active .& positive)
+        hi = FastMath.blend(hi, t, active .& .!positive)
+        let stop1 = (v .== 0) .| (hi - lo .<= 4 * ulp(hi))
+        let finiteV = (v .== v) .& (v .!= .infinity) .& (v .!= -.infinity)
+        let finiteStep = (step .== step) .& (step .!= .infinity) .& (step .!= -.infinity)
+        var next = FastMath.blend(t - step, Lanes(repeating: .nan), .!(finiteV .& finiteStep))
+        let finiteNext = (next .== next) .& (next .!= .infinity) .& (next .!= -.infinity)
+        let stop2 = finiteNext .& (error .<= crossingAcceptance * t) .& (next .> lo) .& (next .<= hi)
+        let finished = active .& (stop1 .| (.!stop1 .& stop2))
+        hi = FastMath.blend(hi, next, active .& .!stop1 .& stop2)
+        let inside = (next .> lo) .& (next .< hi)
+        next = FastMath.blend(next, lo + 0.5 * (hi - lo), .!inside)
+        s.t = FastMath.blend(t, next, active .& .!finished)
+        s.lo = lo
+        s.hi = hi
+        s.done = s.done .| finished
+    }
+
+    /// |x| per lane (the sign of a zero aside: only compared).
+    @inline(always) func abs(_ x: Lanes) -> Lanes { FastMath.blend(x, -x, x .< 0) }
 
     /// The gap between x and the next larger double, for x ≥ 0 finite (as `Double.ulp`).
     @inline(always) func ulp(_ x: Lanes) -> Lanes {

@@ -80,19 +80,31 @@ extension GapModel {
         return .at(crossing)
     }
 
-    /// `ln ΔL(t) − ln gap` and its Newton step (value/slope, or NaN where the slope is not
-    /// negative): the function whose root is a convergence time. With m = 1 − e^(−u), the
-    /// slope is (alpha·b·(1 − m) − c·m)/m before the stop and −c after it, so the step
-    /// v/slope = v·m/(alpha·b·(1 − m) − c·m) takes one division.
+    /// `ln ΔL(t) − ln gap` with its Halley step and the estimated error of the point that
+    /// step leads to (NaN where the slope is not negative): the function whose root is a
+    /// convergence time. With m = 1 − e^(−u), before the stop
+    /// f′ = (alpha·b·(1 − m) − c·m)/m, f″ = −(alpha·b)²(1 − m)/m² and
+    /// f‴ = −alpha·b·f″·(2 − m)/m; after it ln ΔL is linear (f′ = −c, the step is exact).
+    /// With the Newton step s = f/f′ and q = s·f″/(2f′), the Halley step is s/(1 − q) and its
+    /// error about |f‴/(6f′) − (f″/(2f′))²|·|s|³ ≤ |q|·(|q·s| + alpha·b·(2 − m)/(3m)·s²).
     @inlinable
-    func convergenceFunction(_ logTarget: Double) -> (Double) -> (value: Double, step: Double) {
+    func convergenceFunction(_ logTarget: Double) -> (Double) -> CrossingStep {
         { t in
             let u = leadExponent(at: t)
-            guard u > 0 else { return (-.infinity, .nan) }
+            guard u > 0 else { return CrossingStep(value: -.infinity, step: .nan, error: .nan) }
             let m = -FastMath.expm1(-u)
             let value = logK - c * t + FastMath.log(m) - logTarget
-            let slopeTimesM = t < stop ? alpha * b * (1 - m) - c * m : -c * m
-            return (value, slopeTimesM < 0 ? value * m / slopeTimesM : .nan)
+            guard t < stop else {
+                let slopeTimesM = -c * m
+                return CrossingStep(value: value, step: slopeTimesM < 0 ? value * m / slopeTimesM : .nan, error: 0)
+            }
+            let ab = alpha * b
+            let slopeTimesM = ab * (1 - m) - c * m
+            guard slopeTimesM < 0 else { return CrossingStep(value: value, step: .nan, error: .nan) }
+            let s = value * m / slopeTimesM
+            let q = s * (-(ab * ab) * (1 - m) / (2 * m * slopeTimesM))
+            let error = Swift.abs(q) * (Swift.abs(q * s) + ab * (2 - m) / (3 * m) * s * s)
+            return CrossingStep(value: value, step: s / (1 - q), error: error)
         }
     }
 
@@ -104,35 +116,46 @@ extension GapModel {
     }
 }
 
-/// A Newton step below this share of t ends `firstCrossing` at the point it leads to.
-public let newtonAcceptance = 1e-8
+/// A step whose estimated error is below this share of t ends `firstCrossing` at the
+/// point it leads to: 1e-16 is below the rounding of t itself.
+public let crossingAcceptance = 1e-16
 
 /// The iteration bound of `firstCrossing`.
 public let firstCrossingIterations = 200
 
+/// One evaluation of the function `firstCrossing` solves: its value, the step towards the
+/// root (NaN when there is none), and the estimated error of the point the step leads to.
+public struct CrossingStep: Sendable {
+    public var value, step, error: Double
+    @inlinable public init(value: Double, step: Double, error: Double) {
+        self.value = value; self.step = step; self.error = error
+    }
+}
+
 /// The first crossing of a function from positive to non-positive in `[lo, hi]`.
 ///
-/// Requires `f(lo) > 0 ≥ f(hi)`; `f` returns its value and its Newton step (value/slope, NaN
-/// where the slope is not negative). Returns a t in `(lo, hi]` with `f(t) ≤ 0`, or the
-/// point of a converged Newton step (within rounding of the root). Newton steps start at `t` (normally `hi`); for a concave decreasing
-/// function they approach the root monotonically from the right, quadratically. Any step
-/// that leaves the bracket (or a non-finite value) falls back to bisection, and the loop is
-/// bounded, so it terminates for any input.
+/// Requires `f(lo) > 0 ≥ f(hi)`; `f` returns its value, a step towards the root (Halley's,
+/// for the convergence function) and that step's estimated error. Returns a t in
+/// `(lo, hi]` with `f(t) ≤ 0`, or the point of a converged step (within rounding of the
+/// root). Steps start at `t` (normally `hi`); on a concave decreasing function they
+/// approach the root from the right, cubically for Halley's. Any step that leaves the
+/// bracket (or a non-finite value) falls back to bisection, and the loop is bounded, so it
+/// terminates for any input.
 @inlinable
 func firstCrossing(
     from lo: Double, to hi: Double, startingAt t: Double, maxIterations: Int = firstCrossingIterations,
-    _ f: (Double) -> (value: Double, step: Double)
+    _ f: (Double) -> CrossingStep
 ) -> Double {
     var lo = lo, hi = hi
     var t = t
     for _ in 0..<maxIterations {
-        let (v, step) = f(t)
+        let e = f(t)
+        let v = e.value
         if v > 0 { lo = t } else { hi = t }
         if v == 0 || hi - lo <= 4 * hi.ulp { break }
-        var next = (v.isFinite && step.isFinite) ? t - step : .nan
-        // Newton has converged: from the right of the root its step shrinks quadratically,
-        // so once a step is below 1e-8·t the point it leads to is the root to rounding.
-        if v <= 0, next.isFinite, t - next <= newtonAcceptance * t, next > lo {
+        var next = (v.isFinite && e.step.isFinite) ? t - e.step : .nan
+        // Converged: the point the step leads to is the root to rounding.
+        if next.isFinite, e.error <= crossingAcceptance * t, next > lo, next <= hi {
             hi = next
             break
         }
