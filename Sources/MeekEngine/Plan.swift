@@ -21,56 +21,86 @@ indirect enum SlotExpression: Sendable {
         }
     }
 
-    /// Evaluates over the draws `index(0..<count)` of a block held in slot columns.
-    func evaluateColumn(columns: UnsafeMutablePointer<Double>, stride: Int, count: Int, index: (Int) -> Int) -> [Double] {
+    /// Evaluates over the draws `index(0..<count)` of a block held in slot columns, into
+    /// `out[0..<count]`. With `contiguous` (index is the identity) slot columns are read in
+    /// place; constants and slots as operands are never copied into temporaries.
+    func evaluate(into out: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>, stride: Int, count: Int,
+                  contiguous: Bool, index: (Int) -> Int) {
         switch self {
-        case .number(let x): return [Double](repeating: x, count: count)
+        case .number(let x): out.update(repeating: x, count: count)
         case .slot(let s):
             let col = columns + s * stride
-            return (0..<count).map { col[index($0)] }
-        case .negate(let a): return a.evaluateColumn(columns: columns, stride: stride, count: count, index: index).map { -$0 }
+            if contiguous { out.update(from: col, count: count) } else { for j in 0..<count { out[j] = col[index(j)] } }
+        case .negate(let a):
+            a.evaluate(into: out, columns: columns, stride: stride, count: count, contiguous: contiguous, index: index)
+            for j in 0..<count { out[j] = -out[j] }
         case .binary(let op, let a, let b):
-            var x = a.evaluateColumn(columns: columns, stride: stride, count: count, index: index)
-            let y = b.evaluateColumn(columns: columns, stride: stride, count: count, index: index)
-            switch op {
-            case .add: for j in 0..<count { x[j] += y[j] }
-            case .subtract: for j in 0..<count { x[j] -= y[j] }
-            case .multiply: for j in 0..<count { x[j] *= y[j] }
-            case .divide: for j in 0..<count { x[j] /= y[j] }
-            case .power:
-                if case .number(let base) = a, base > 0 {
-                    // const^y = e^(y·ln const), four at a time.
-                    let logBase = FastMath.log(base)
-                    var j = 0
-                    while j + 4 <= count {
-                        let yl = FastMath.Lanes(y[j], y[j + 1], y[j + 2], y[j + 3])
-                        let e = FastMath.exp(yl * logBase)
-                        for k in 0..<4 { x[j + k] = e[k] }
-                        j += 4
-                    }
-                    while j < count { x[j] = FastMath.exp(y[j] * logBase); j += 1 }
-                } else {
-                    for j in 0..<count { x[j] = Foundation.pow(x[j], y[j]) }
+            if op == .power, case .number(let base) = a, base > 0 {
+                // const^y = e^(y·ln const), four at a time.
+                b.evaluate(into: out, columns: columns, stride: stride, count: count, contiguous: contiguous, index: index)
+                let logBase = FastMath.log(base)
+                var j = 0
+                while j + 4 <= count {
+                    let y = UnsafeRawPointer(out + j).loadUnaligned(as: FastMath.Lanes.self)
+                    UnsafeMutableRawPointer(out + j).storeBytes(of: FastMath.exp(y * logBase), as: FastMath.Lanes.self)
+                    j += 4
+                }
+                while j < count { out[j] = FastMath.exp(out[j] * logBase); j += 1 }
+                return
+            }
+            a.evaluate(into: out, columns: columns, stride: stride, count: count, contiguous: contiguous, index: index)
+            b.withOperand(columns: columns, stride: stride, count: count, contiguous: contiguous, index: index) { y in
+                switch op {
+                case .add: for j in 0..<count { out[j] += y(j) }
+                case .subtract: for j in 0..<count { out[j] -= y(j) }
+                case .multiply: for j in 0..<count { out[j] *= y(j) }
+                case .divide: for j in 0..<count { out[j] /= y(j) }
+                case .power: for j in 0..<count { out[j] = Foundation.pow(out[j], y(j)) }
                 }
             }
-            return x
         case .call(let f, let args):
-            var x = args[0].evaluateColumn(columns: columns, stride: stride, count: count, index: index)
-            let y = args.count > 1 ? args[1].evaluateColumn(columns: columns, stride: stride, count: count, index: index) : []
-            for j in 0..<count {
-                switch f {
-                case .exp: x[j] = Foundation.exp(x[j])
-                case .log, .ln: x[j] = Foundation.log(x[j])
-                case .log10: x[j] = Foundation.log10(x[j])
-                case .log2: x[j] = Foundation.log2(x[j])
-                case .sqrt: x[j] = x[j].squareRoot()
-                case .abs: x[j] = Swift.abs(x[j])
-                case .min: x[j] = Swift.min(x[j], y[j])
-                case .max: x[j] = Swift.max(x[j], y[j])
-                case .pow: x[j] = Foundation.pow(x[j], y[j])
+            args[0].evaluate(into: out, columns: columns, stride: stride, count: count, contiguous: contiguous, index: index)
+            guard args.count > 1 else {
+                for j in 0..<count {
+                    switch f {
+                    case .exp: out[j] = Foundation.exp(out[j])
+                    case .log, .ln: out[j] = Foundation.log(out[j])
+                    case .log10: out[j] = Foundation.log10(out[j])
+                    case .log2: out[j] = Foundation.log2(out[j])
+                    case .sqrt: out[j] = out[j].squareRoot()
+                    case .abs: out[j] = Swift.abs(out[j])
+                    case .min, .max, .pow: preconditionFailure("\(f) takes two arguments")
+                    }
+                }
+                return
+            }
+            args[1].withOperand(columns: columns, stride: stride, count: count, contiguous: contiguous, index: index) { y in
+                for j in 0..<count {
+                    switch f {
+                    case .min: out[j] = Swift.min(out[j], y(j))
+                    case .max: out[j] = Swift.max(out[j], y(j))
+                    case .pow: out[j] = Foundation.pow(out[j], y(j))
+                    default: preconditionFailure("\(f) takes one argument")
+                    }
                 }
             }
-            return x
+        }
+    }
+
+    /// Calls `body` with the operand's value of draw j, `y(j)`: a constant, a slot column
+    /// read in place, or a temporary holding a computed expression.
+    func withOperand(columns: UnsafeMutablePointer<Double>, stride: Int, count: Int, contiguous: Bool,
+                     index: (Int) -> Int, _ body: ((Int) -> Double) -> Void) {
+        switch self {
+        case .number(let x): body { _ in x }
+        case .slot(let s) where contiguous:
+            let col = UnsafePointer(columns + s * stride)
+            body { col[$0] }
+        default:
+            let temporary = UnsafeMutablePointer<Double>.allocate(capacity: max(count, 1))
+            defer { temporary.deallocate() }
+            evaluate(into: temporary, columns: columns, stride: stride, count: count, contiguous: contiguous, index: index)
+            body { temporary[$0] }
         }
     }
 }
@@ -110,6 +140,8 @@ struct Plan: Sendable {
     /// Steps every scenario takes identically (same definition, inputs all shared too): run
     /// once over the whole block, contiguously, before each scenario's own steps.
     let sharedSteps: [Step]
+    /// Derived model inputs among the shared steps, checked once over the whole block.
+    let sharedChecked: [(slot: Int, key: ParameterKey)]
     let scenarioNames: [String]
     let cumulativeWeights: [Double]
     let dims: Int
@@ -151,6 +183,7 @@ struct Plan: Sendable {
             }
         }
         var sharedSteps: [Step] = []
+        var sharedChecked: [(slot: Int, key: ParameterKey)] = []
         var compiled: [CompiledScenario] = []
         for (index, s) in prior.scenarios.enumerated() {
             var template = Parameters()
@@ -177,7 +210,9 @@ struct Plan: Sendable {
                     step = .joint(slot: slot, column: s.tables[t].columns[n]!, dim: dim)
                 case .derived(let e, let text):
                     step = .derived(slot: slot, expression: SlotExpression(e, slots: slots), name: n, text: text)
-                    if let key { checked.append((slot, key)) }
+                    if let key {
+                        if !shared.contains(n) { checked.append((slot, key)) } else if index == 0 { sharedChecked.append((slot, key)) }
+                    }
                 }
                 // A shared step is taken once, for every scenario (recorded from the first).
                 if !shared.contains(n) { steps.append(step) } else if index == 0 { sharedSteps.append(step) }
@@ -188,6 +223,7 @@ struct Plan: Sendable {
         }
         scenarios = compiled
         self.sharedSteps = sharedSteps
+        self.sharedChecked = sharedChecked
         scenarioNames = prior.scenarios.map(\.name)
         var dimNames = [String](repeating: "", count: maxDims)
         var dimTables = [JointTable?](repeating: nil, count: maxDims)
@@ -270,9 +306,20 @@ struct Plan: Sendable {
             }
         }
         for step in sharedSteps {
-            execute(step, u: u, stride: stride, columns: columns, count: count, at: { $0 })
+            execute(step, u: u, stride: stride, columns: columns, count: count, contiguous: true, at: { $0 })
         }
         var firstError: DrawError?
+        // Derived model inputs may leave their domain: report the first such draw.
+        for (slot, key) in sharedChecked {
+            let col = columns + slot * stride
+            for i in 0..<count where !key.domain.contains(col[i]) {
+                if firstError == nil || i < firstError!.draw {
+                    firstError = DrawError(input: key.rawValue, value: col[i], requirement: key.domain.description,
+                                           expression: expressionText(key, scenarios[0]), draw: i)
+                }
+                break
+            }
+        }
         for (s, scenario) in scenarios.enumerated() {
             let single = scenarios.count == 1
             let members = scratch.members[s]
@@ -285,7 +332,7 @@ struct Plan: Sendable {
                     for j in 0..<m { col[at(j)] = value }
                 }
                 for step in scenario.steps {
-                    execute(step, u: u, stride: stride, columns: columns, count: m, at: at)
+                    execute(step, u: u, stride: stride, columns: columns, count: m, contiguous: single, at: at)
                 }
                 // Derived model inputs may leave their domain: report the first such draw.
                 for (slot, key) in scenario.checked {
@@ -312,7 +359,7 @@ struct Plan: Sendable {
     /// One step for `count` draws, draw j of them at block position `at(j)`.
     @inline(always)
     private func execute(_ step: Step, u: UnsafeMutablePointer<Double>, stride: Int, columns: UnsafeMutablePointer<Double>,
-                         count m: Int, at: (Int) -> Int) {
+                         count m: Int, contiguous: Bool, at: (Int) -> Int) {
         switch step {
         case .random(let slot, let prior, let dim):
             let col = columns + slot * stride, uu = u + dim * stride
@@ -354,9 +401,15 @@ struct Plan: Sendable {
                 for j in 0..<m { let i = at(j); col[i] = table[Swift.min(Int(uu[i] * Double(n)), n - 1)] }
             }
         case .derived(let slot, let e, _, _):
-            let values = e.evaluateColumn(columns: columns, stride: stride, count: m, index: at)
             let col = columns + slot * stride
-            for j in 0..<m { col[at(j)] = values[j] }
+            if contiguous {
+                e.evaluate(into: col, columns: columns, stride: stride, count: m, contiguous: true, index: at)
+            } else {
+                let values = UnsafeMutablePointer<Double>.allocate(capacity: max(m, 1))
+                defer { values.deallocate() }
+                e.evaluate(into: values, columns: columns, stride: stride, count: m, contiguous: false, index: at)
+                for j in 0..<m { col[at(j)] = values[j] }
+            }
         }
     }
 
