@@ -35,6 +35,7 @@ final class MetricAccumulator {
     /// counts, ±∞ to the never / no-lead counts. Returns the block's moments. Same result as
     /// `add` value by value, with the bookkeeping held in registers.
     func add(column: UnsafePointer<Double>, count n: Int, scratch: UnsafeMutablePointer<Double>) -> BlockSums {
+        if !histogram.keepsAtoms && thresholds.count <= 4 { return addInOnePass(column: column, count: n) }
         var running = BlockSums.Running()
         var finite = 0
         var neverCount: UInt64 = 0, noLeadCount: UInt64 = 0
@@ -60,6 +61,35 @@ final class MetricAccumulator {
                 atOrBelow[k] &+= c
             }
         }
+        return running.finish()
+    }
+
+    /// `add(column:count:scratch:)` in a single pass once the histogram keeps no atoms and
+    /// there are at most four thresholds (compared four at a time): the same counts and
+    /// the same moments, operation for operation.
+    private func addInOnePass(column: UnsafePointer<Double>, count n: Int) -> BlockSums {
+        var running = BlockSums.Running()
+        var neverCount: UInt64 = 0, noLeadCount: UInt64 = 0
+        var bins = histogram.bins()
+        var limits = SIMD4<Double>(repeating: -.infinity)  // never ≤ for unused lanes
+        for (k, t) in thresholds.enumerated() { limits[k] = t }
+        var below = SIMD4<Int64>()
+        for i in 0..<n {
+            let v = column[i]
+            if v.isFinite {
+                running.add(v)
+                bins.add(v)
+                below = below.replacing(with: below &+ 1, where: SIMD4(repeating: v) .<= limits)
+            } else if v > 0 {
+                neverCount &+= 1
+            } else {
+                noLeadCount &+= 1
+            }
+        }
+        histogram.finish(bins)
+        never &+= neverCount
+        noLead &+= noLeadCount
+        for k in thresholds.indices { atOrBelow[k] &+= UInt64(below[k]) }
         return running.finish()
     }
 

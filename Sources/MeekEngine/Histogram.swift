@@ -113,6 +113,61 @@ final class Histogram {
         maximum = hi
     }
 
+    /// Whether the histogram still keeps exact values (`add(finite:count:)` must then see
+    /// every value); once it has seen more than 8 distinct values it never does again.
+    var keepsAtoms: Bool { atoms != nil }
+
+    /// The bin state the single-pass accumulator (`MetricAccumulator.add(column:)`) writes
+    /// through once the histogram keeps no atoms: the same counts as `add`.
+    struct Bins {
+        let positive: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
+        let negative: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
+        let shift: UInt64
+        let mask: UInt64
+        var minimum, maximum: Double
+        var zeros: UInt64 = 0, tiny: UInt64 = 0, count: UInt64 = 0
+        /// Pages allocated while counting: the histogram's page arrays need a sync.
+        var newPages = false
+
+        @inline(always) mutating func add(_ v: Double) {
+            count &+= 1
+            minimum = v < minimum ? v : minimum
+            maximum = v > maximum ? v : maximum
+            let bits = v.magnitude.bitPattern
+            let exponent = Int(bits >> 52)
+            if exponent == 0 {
+                if v == 0 { zeros &+= 1 } else { tiny &+= 1 }
+                return
+            }
+            let bin = Int((bits >> shift) & mask)
+            let table = v > 0 ? positive : negative
+            if let page = table[exponent] {
+                page[bin] &+= 1
+            } else {
+                let page = UnsafeMutablePointer<UInt64>.allocate(capacity: Int(mask) + 1)
+                page.initialize(repeating: 0, count: Int(mask) + 1)
+                page[bin] = 1
+                table[exponent] = page
+                newPages = true
+            }
+        }
+    }
+
+    func bins() -> Bins {
+        Bins(positive: positiveTable, negative: negativeTable, shift: shift, mask: UInt64(binsPerPage - 1),
+             minimum: minimum, maximum: maximum)
+    }
+
+    /// Takes back the state of `bins()` after counting.
+    func finish(_ b: Bins) {
+        count &+= b.count
+        zeros &+= b.zeros
+        tiny &+= b.tiny
+        minimum = b.minimum
+        maximum = b.maximum
+        if b.newPages { syncPages() }
+    }
+
     private func recordAtom(_ v: Double) {
         if lastAtom < atoms!.count, atoms![lastAtom].value == v {
             atoms![lastAtom].count &+= 1
