@@ -95,15 +95,20 @@ extension GapModel {
             let m = -FastMath.expm1(-u)
             let value = logK - c * t + FastMath.log(m) - logTarget
             guard t < stop else {
+                // Linear: the step is exact unless it leads back across the stop.
                 let slopeTimesM = -c * m
-                return CrossingStep(value: value, step: slopeTimesM < 0 ? value * m / slopeTimesM : .nan, error: 0)
+                guard slopeTimesM < 0 else { return CrossingStep(value: value, step: .nan, error: .nan) }
+                let s = value * m / slopeTimesM
+                return CrossingStep(value: value, step: s, error: t - s < stop ? .infinity : 0)
             }
             let ab = alpha * b
             let slopeTimesM = ab * (1 - m) - c * m
             guard slopeTimesM < 0 else { return CrossingStep(value: value, step: .nan, error: .nan) }
             let s = value * m / slopeTimesM
             let q = s * (-(ab * ab) * (1 - m) / (2 * m * slopeTimesM))
-            let error = Swift.abs(q) * (Swift.abs(q * s) + ab * (2 - m) / (3 * m) * s * s)
+            let estimate = Swift.abs(q) * (Swift.abs(q * s) + ab * (2 - m) / (3 * m) * s * s)
+            // The estimate holds for a short step that stays before the stop.
+            let error = Swift.abs(s) <= crossingStepBound * t && t - s < stop ? estimate : .infinity
             return CrossingStep(value: value, step: s / (1 - q), error: error)
         }
     }
@@ -119,6 +124,10 @@ extension GapModel {
 /// A step whose estimated error is below this share of t ends `firstCrossing` at the
 /// point it leads to: 1e-16 is below the rounding of t itself.
 public let crossingAcceptance = 1e-16
+
+/// Only a step below this share of t may end `firstCrossing`: the error estimate is a
+/// local one.
+public let crossingStepBound = 1e-4
 
 /// The iteration bound of `firstCrossing`.
 public let firstCrossingIterations = 200

@@ -94,6 +94,21 @@ import Testing
         #expect(abs(t - closedForm) < 1e-12 * closedForm)
     }
 
+    /// A crossing before the stop, solved from a bracket that starts after it: a step from
+    /// the linear piece after the stop must not be taken as converged when it leads back
+    /// across the stop (paper-variants/stall-10y, 50% of the peak: 9.278 years).
+    @Test func crossingBeforeTheStopFromTheLinearPieceAfterIt() {
+        for stop in [9.5, 10, 12] {
+            let m = paper { $0.investStopYears = stop }
+            let peak = m.trainingPeak
+            for g in [0.5 * peak.attainedGap!, 0.3 * peak.attainedGap!] {
+                let t = m.convergence(gapAtOrBelow: g, peak: peak).years!
+                #expect(abs(m.trainingGap(at: t) / g - 1) < 1e-13, "stop \(stop), level \(g): t = \(t)")
+                #expect(m.trainingGap(at: t * (1 - 1e-9)) > g)
+            }
+        }
+    }
+
     @Test func stopAfterThePeakLeavesThePeakAlone() {
         let m = paper { $0.investStopYears = 5 }
         let free = paper()
