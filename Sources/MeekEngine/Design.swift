@@ -16,6 +16,8 @@ final class Design {
     /// Plain Monte Carlo only: dimensions filled with standard normal scores (GSL's
     /// ziggurat, `gsl_ran_gaussian_ziggurat`) instead of uniforms (`Plan.normalScoreDims`).
     let gaussian: [Bool]
+    /// `gaussian` per dimension as bytes (all zero without normal scores), for `meek_fill_mc`.
+    private let gaussianFlags: [UInt8]
 
     init(kind: SamplerKind, dims: Int, seed: UInt64, gaussian: [Bool] = []) {
         precondition(gaussian.isEmpty || kind == .mc, "only plain Monte Carlo draws normal scores")
@@ -23,6 +25,7 @@ final class Design {
         self.dims = dims
         self.seed = seed
         self.gaussian = gaussian
+        gaussianFlags = (0..<max(dims, 1)).map { d in d < gaussian.count && gaussian[d] ? 1 : 0 }
         point = [Double](repeating: 0, count: max(dims, 1))
         if kind == .sobol, dims > 0 {
             guard let q = gsl_qrng_alloc(meek_gsl_qrng_sobol(), UInt32(dims)) else { fatalError("GSL could not allocate Sobol'") }
@@ -39,15 +42,8 @@ final class Design {
         switch kind {
         case .mc:
             rng.start(seed: seed, block: block)
-            if gaussian.isEmpty {
-                for i in 0..<count { for d in 0..<dims { u[d * stride + i] = rng.uniform() } }
-            } else {
-                let r = rng.rng
-                for i in 0..<count {
-                    for d in 0..<dims {
-                        u[d * stride + i] = gaussian[d] ? gsl_ran_gaussian_ziggurat(r, 1) : rng.uniform()
-                    }
-                }
+            gaussianFlags.withUnsafeBufferPointer { g in
+                meek_fill_mc(rng.rng, u, count, stride, dims, g.baseAddress)
             }
         case .lhs:
             // Each dimension: the block's draws take one stratum each of (0, 1), in a

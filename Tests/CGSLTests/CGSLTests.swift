@@ -24,6 +24,28 @@ import Testing
         #expect(meek_gsl_qrng_sobol().pointee.max_dimension == 40)
     }
 
+    /// `meek_fill_mc` gives the numbers that gsl_ran_gaussian_ziggurat and gsl_rng_get give
+    /// one at a time, in the same order and layout.
+    @Test func blockFillMatchesOneAtATime() throws {
+        let a = try #require(gsl_rng_alloc(meek_gsl_rng_taus2())), b = try #require(gsl_rng_alloc(meek_gsl_rng_taus2()))
+        defer { gsl_rng_free(a); gsl_rng_free(b) }
+        gsl_rng_set(a, 20251203)
+        gsl_rng_set(b, 20251203)
+        let count = 1000, stride = 1003, dims = 5
+        let gaussian: [UInt8] = [1, 0, 1, 1, 0]
+        var filled = [Double](repeating: .nan, count: dims * stride)
+        filled.withUnsafeMutableBufferPointer { meek_fill_mc(a, $0.baseAddress, count, stride, dims, gaussian) }
+        var expected = [Double](repeating: .nan, count: dims * stride)
+        for i in 0..<count {
+            for d in 0..<dims {
+                expected[d * stride + i] = gaussian[d] != 0 ? gsl_ran_gaussian_ziggurat(b, 1)
+                                                            : (Double(gsl_rng_get(b)) + 0.5) * 0x1p-32
+            }
+        }
+        #expect(zip(filled, expected).allSatisfy { $0.bitPattern == $1.bitPattern })
+        #expect(filled[1 * stride + 7] > 0 && filled[1 * stride + 7] < 1)
+    }
+
     @Test func inverseCDFs() {
         #expect(abs(gsl_cdf_ugaussian_Pinv(0.975) - 1.959963984540054) < 1e-12)
         #expect(String(cString: meek_gsl_version()).hasPrefix("2."))
