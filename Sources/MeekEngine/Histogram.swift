@@ -134,22 +134,34 @@ final class Histogram {
             minimum = v < minimum ? v : minimum
             maximum = v > maximum ? v : maximum
             let bits = v.magnitude.bitPattern
-            let exponent = Int(bits >> 52)
-            if exponent == 0 {
-                if v == 0 { zeros &+= 1 } else { tiny &+= 1 }
+            let exponent = Int(bits &>> 52)
+            let table = v > 0 ? positive : negative
+            if exponent != 0, let page = table[exponent] {
+                page[Int((bits &>> shift) & mask)] &+= 1
                 return
             }
-            let bin = Int((bits >> shift) & mask)
-            let table = v > 0 ? positive : negative
-            if let page = table[exponent] {
-                page[bin] &+= 1
-            } else {
-                let page = UnsafeMutablePointer<UInt64>.allocate(capacity: Int(mask) + 1)
-                page.initialize(repeating: 0, count: Int(mask) + 1)
-                page[bin] = 1
-                table[exponent] = page
-                newPages = true
+            // Out of line, and without access to `self`, so that the common case keeps the
+            // state in registers.
+            switch Self.addRare(v, table: table, shift: shift, mask: mask) {
+            case .zero: zeros &+= 1
+            case .tiny: tiny &+= 1
+            case .newPage: newPages = true
             }
+        }
+
+        enum Rare { case zero, tiny, newPage }
+
+        /// A zero, a subnormal, or a value whose page does not exist yet (allocated here).
+        @inline(never) static func addRare(_ v: Double, table: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>,
+                                           shift: UInt64, mask: UInt64) -> Rare {
+            let bits = v.magnitude.bitPattern
+            let exponent = Int(bits &>> 52)
+            if exponent == 0 { return v == 0 ? .zero : .tiny }
+            let page = UnsafeMutablePointer<UInt64>.allocate(capacity: Int(mask) + 1)
+            page.initialize(repeating: 0, count: Int(mask) + 1)
+            page[Int((bits &>> shift) & mask)] = 1
+            table[exponent] = page
+            return .newPage
         }
     }
 
