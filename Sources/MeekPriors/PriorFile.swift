@@ -448,10 +448,20 @@ struct PriorParser {
         guard let data = FileManager.default.contents(atPath: resolved) else {
             throw error(key + ["file"], "data file \(resolved) not found")
         }
-        let csv = String(decoding: data, as: UTF8.self)
-        var lines = csv.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+        // Lines of cells, split on the bytes (CR LF or LF; blank lines skipped), each cell
+        // without surrounding spaces and quotes.
+        func cell(_ bytes: ArraySlice<UInt8>) -> Substring {
+            var b = bytes
+            let blank: Set<UInt8> = [0x20, 0x22, 0x0D, 0x09]  // space, ", CR, tab
+            while let f = b.first, blank.contains(f) { b.removeFirst() }
+            while let l = b.last, blank.contains(l) { b.removeLast() }
+            return Substring(decoding: b, as: UTF8.self)
+        }
+        var lines = Array(data).split(whereSeparator: { $0 == 0x0A || $0 == 0x0D })
+            .map { $0.split(separator: 0x2C, omittingEmptySubsequences: false).map(cell) }
+            .filter { !($0.count == 1 && $0[0].isEmpty) }
         guard !lines.isEmpty else { throw error(key + ["file"], "\(resolved) is empty") }
-        let header = lines.removeFirst().split(separator: ",").map { String($0).trimming(" \"\r") }
+        let header = lines.removeFirst().map(String.init)
         var columns: [String: [Double]] = [:]
         let tableIndex = tables.count
         for input in mapping.keys.sorted() {
@@ -461,9 +471,8 @@ struct PriorParser {
             }
             var values: [Double] = []
             values.reserveCapacity(lines.count)
-            for (row, line) in lines.enumerated() {
-                let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-                guard c < cells.count, let v = Double(cells[c].trimming(" \"\r")), v.isFinite else {
+            for (row, cells) in lines.enumerated() {
+                guard c < cells.count, let v = Double(cells[c]), v.isFinite else {
                     throw error(key + ["file"], "\(resolved) line \(row + 2): column '\(column)' is not a finite number")
                 }
                 values.append(v)

@@ -163,6 +163,23 @@ func priorError(_ text: String) -> PriorError? {
         #expect(error.message.contains("TOML syntax"))
     }
 
+    /// Tables with CR LF line ends, quoted cells and blank lines read as plain ones; a cell
+    /// that is not a number is named by its line.
+    @Test func jointTableLinesAndBadCells() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("meek-csv-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "a,\"b\"\r\n0.15, 1000\r\n\r\n\"0.2\",2000\r\n".write(to: dir.appendingPathComponent("good.csv"), atomically: true, encoding: .utf8)
+        try "a,b\n0.15,1000\n0.2,x\n".write(to: dir.appendingPathComponent("bad.csv"), atomically: true, encoding: .utf8)
+        func prior(_ file: String) -> String { "[[joint]]\nfile = \"\(dir.path)/\(file)\"\ncolumns = { alpha = \"a\", A = \"b\" }\n" }
+        let p = try PriorFile.parse(prior("good.csv"), path: "test.toml", directory: priorsDirectory)
+        let table = try #require(p.scenarios.first?.tables.first)
+        #expect(table.rowCount == 2)
+        #expect(table.columns["alpha"] == [0.15, 0.2] && table.columns["A"] == [1000, 2000])
+        let error = try #require(priorError(prior("bad.csv")))
+        #expect(error.message.contains("line 3: column 'b' is not a finite number"), "\(error)")
+    }
+
     @Test func missingPriorFile() {
         #expect(throws: PriorError.self) { try PriorFile.load(path: "/nonexistent/x.toml") }
     }
