@@ -110,10 +110,13 @@ MEEK_INLINE int meek_sobol_skip_to(gsl_qrng *q, unsigned long index) {
 
 // MARK: Filling a block of draws
 
+/// A uniform in (0, 1) from one 32-bit generator output x: (x + 0.5)·2^-32, never 0 or 1.
+MEEK_INLINE double meek_uniform(unsigned long x) { return ((double)x + 0.5) * 0x1p-32; }
+
 /// Plain Monte Carlo: fills `u[d * stride + i]` for draws i < count and dimensions d < dims,
 /// draw by draw, each dimension in turn: a standard normal score from GSL's ziggurat
-/// (gsl_ran_gaussian_ziggurat) where `gaussian[d]` is non-zero, else a uniform
-/// (x + 0.5)·2^-32 from one 32-bit output of the generator. The same numbers, in the same
+/// (gsl_ran_gaussian_ziggurat) where `gaussian[d]` is non-zero, else `meek_uniform` of one
+/// output of the generator. The same numbers, in the same
 /// order, as calling gsl_ran_gaussian_ziggurat and gsl_rng_get one at a time (which is
 /// `r->type->get(r->state)`): the loop only saves the calls' overhead.
 MEEK_INLINE void meek_fill_mc(gsl_rng *r, double *u, size_t count, size_t stride, size_t dims,
@@ -123,7 +126,7 @@ MEEK_INLINE void meek_fill_mc(gsl_rng *r, double *u, size_t count, size_t stride
     for (size_t i = 0; i < count; i++) {
         for (size_t d = 0; d < dims; d++) {
             u[d * stride + i] = gaussian[d] ? gsl_ran_gaussian_ziggurat(r, 1.0)
-                                            : ((double)get(state) + 0.5) * 0x1p-32;
+                                            : meek_uniform(get(state));
         }
     }
 }

@@ -20,65 +20,33 @@ final class MetricAccumulator {
         atOrBelow = [UInt64](repeating: 0, count: thresholds.count)
     }
 
-    @inline(always) func add(_ v: Double) {
-        if v.isFinite {
-            histogram.add(v)
-            for i in thresholds.indices where v <= thresholds[i] { atOrBelow[i] &+= 1 }
-        } else if v > 0 {
-            never &+= 1
-        } else {
-            noLead &+= 1
-        }
+    /// Adds a column of a block in one pass: the finite values to the moments, the histogram
+    /// and the threshold counts (the first four compared at once, any further ones in a pass
+    /// each), ±∞ to the never / no-lead counts. Returns the block's moments.
+    func add(column: UnsafePointer<Double>, count n: Int) -> BlockSums {
+        // While the histogram keeps exact values (a point prior, or its first values) they go
+        // through it one by one; after that its bins are counted with the state in registers.
+        if histogram.keepsAtoms { return add(column: column, count: n, into: ExactValues(histogram: histogram)).sums }
+        let (sums, bins) = add(column: column, count: n, into: histogram.bins())
+        histogram.finish(bins)
+        return sums
     }
 
-    /// Adds a column of a block: the finite values to the histogram and the threshold
-    /// counts, ±∞ to the never / no-lead counts. Returns the block's moments. Same result as
-    /// `add` value by value, with the bookkeeping held in registers.
-    func add(column: UnsafePointer<Double>, count n: Int, scratch: UnsafeMutablePointer<Double>) -> BlockSums {
-        if !histogram.keepsAtoms && thresholds.count <= 4 { return addInOnePass(column: column, count: n) }
-        var running = BlockSums.Running()
-        var finite = 0
-        var neverCount: UInt64 = 0, noLeadCount: UInt64 = 0
-        for i in 0..<n {
-            let v = column[i]
-            if v.isFinite {
-                scratch[finite] = v
-                finite += 1
-                running.add(v)
-            } else if v > 0 {
-                neverCount &+= 1
-            } else {
-                noLeadCount &+= 1
-            }
-        }
-        never &+= neverCount
-        noLead &+= noLeadCount
-        histogram.add(finite: scratch, count: finite)
-        if !thresholds.isEmpty {
-            for (k, threshold) in thresholds.enumerated() {
-                var c: UInt64 = 0
-                for i in 0..<finite where scratch[i] <= threshold { c &+= 1 }
-                atOrBelow[k] &+= c
-            }
-        }
-        return running.finish()
-    }
-
-    /// `add(column:count:scratch:)` in a single pass once the histogram keeps no atoms and
-    /// there are at most four thresholds (compared four at a time): the same counts and
-    /// the same moments, operation for operation.
-    private func addInOnePass(column: UnsafePointer<Double>, count n: Int) -> BlockSums {
+    /// The column loop, specialised for each sink; returns the sink's final state.
+    @inline(never)
+    private func add<Sink: FiniteValueSink>(column: UnsafePointer<Double>, count n: Int,
+                                            into start: Sink) -> (sums: BlockSums, sink: Sink) {
+        var sink = start
         var running = BlockSums.Running()
         var neverCount: UInt64 = 0, noLeadCount: UInt64 = 0
-        var bins = histogram.bins()
         var limits = SIMD4<Double>(repeating: -.infinity)  // never ≤ for unused lanes
-        for (k, t) in thresholds.enumerated() { limits[k] = t }
+        for (k, t) in thresholds.prefix(4).enumerated() { limits[k] = t }
         var below = SIMD4<Int64>()
         for i in 0..<n {
             let v = column[i]
             if v.isFinite {
                 running.add(v)
-                bins.add(v)
+                sink.add(v)
                 below = below.replacing(with: below &+ 1, where: SIMD4(repeating: v) .<= limits)
             } else if v > 0 {
                 neverCount &+= 1
@@ -86,11 +54,15 @@ final class MetricAccumulator {
                 noLeadCount &+= 1
             }
         }
-        histogram.finish(bins)
         never &+= neverCount
         noLead &+= noLeadCount
-        for k in thresholds.indices { atOrBelow[k] &+= UInt64(below[k]) }
-        return running.finish()
+        for k in thresholds.indices.prefix(4) { atOrBelow[k] &+= UInt64(below[k]) }
+        for k in thresholds.indices.dropFirst(4) {
+            var c: UInt64 = 0
+            for i in 0..<n where column[i].isFinite && column[i] <= thresholds[k] { c &+= 1 }
+            atOrBelow[k] &+= c
+        }
+        return (running.finish(), sink)
     }
 
     func merge(_ other: MetricAccumulator) {
@@ -136,4 +108,15 @@ struct BlockSums: Sendable {
         m2 += o.m2 + delta * delta * (count * o.count / n)
         count = n
     }
+}
+
+/// Where a column's finite values go: the histogram's counting state (`Histogram.Bins`), or
+/// the histogram itself, value by value, while it keeps exact values.
+protocol FiniteValueSink { mutating func add(_ v: Double) }
+
+extension Histogram.Bins: FiniteValueSink {}
+
+struct ExactValues: FiniteValueSink {
+    let histogram: Histogram
+    func add(_ v: Double) { histogram.add(v) }
 }

@@ -13,10 +13,9 @@ final class Design {
     private var sobol: OpaquePointer?
     private var point: [Double]
 
-    /// Plain Monte Carlo only: dimensions filled with standard normal scores (GSL's
-    /// ziggurat, `gsl_ran_gaussian_ziggurat`) instead of uniforms (`Plan.normalScoreDims`).
-    let gaussian: [Bool]
-    /// `gaussian` per dimension as bytes (all zero without normal scores), for `meek_fill_mc`.
+    /// Plain Monte Carlo only: 1 for the dimensions filled with standard normal scores
+    /// (GSL's ziggurat) instead of uniforms (`Plan.normalScoreDims`), one byte per dimension
+    /// as `meek_fill_mc` reads them.
     private let gaussianFlags: [UInt8]
 
     init(kind: SamplerKind, dims: Int, seed: UInt64, gaussian: [Bool] = []) {
@@ -24,7 +23,6 @@ final class Design {
         self.kind = kind
         self.dims = dims
         self.seed = seed
-        self.gaussian = gaussian
         gaussianFlags = (0..<max(dims, 1)).map { d in d < gaussian.count && gaussian[d] ? 1 : 0 }
         point = [Double](repeating: 0, count: max(dims, 1))
         if kind == .sobol, dims > 0 {

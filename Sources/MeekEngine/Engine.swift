@@ -159,12 +159,11 @@ public enum Engine {
             let slotValues = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.names.count, 1) * n)
             let scenarioOf = UnsafeMutablePointer<Int32>.allocate(capacity: n)
             let values = UnsafeMutablePointer<Double>.allocate(capacity: max(metricCount, 1) * n)
-            let finiteScratch = UnsafeMutablePointer<Double>.allocate(capacity: n)
             let rowWidth = columns.count
             let saved = sink == nil ? nil : UnsafeMutablePointer<Double>.allocate(capacity: n * rowWidth)
             defer {
                 u.deallocate(); slotValues.deallocate(); scenarioOf.deallocate(); values.deallocate()
-                finiteScratch.deallocate(); saved?.deallocate()
+                saved?.deallocate()
             }
             var scratch = BlockScratch(scenarios: plan.scenarios.count)
             let inputs = layout.inputs(columns: slotValues, stride: n)
@@ -187,7 +186,7 @@ public enum Engine {
                 // Accumulate each value column: the metrics, then the uncertain inputs.
                 for m in 0..<(b < RunConfiguration.inputSummaryBlocks ? valueCount : metricCount) {
                     let column = m < metricCount ? values + m * n : slotValues + savedInputs[m - metricCount] * n
-                    sharedSums[(b - range.lowerBound) * valueCount + m] = accumulators[m].add(column: column, count: count, scratch: finiteScratch)
+                    sharedSums[(b - range.lowerBound) * valueCount + m] = accumulators[m].add(column: column, count: count)
                 }
                 if let saved, let sink, firstError == nil {
                     for i in 0..<count {

@@ -59,66 +59,20 @@ final class Histogram {
         }
     }
 
-    @inline(always) func add(_ v: Double) {
-        count &+= 1
-        if v < minimum { minimum = v }
-        if v > maximum { maximum = v }
+    /// Adds one finite value (and records it while exact values are kept).
+    func add(_ v: Double) {
         if atoms != nil { recordAtom(v) }
-        let bits = v.magnitude.bitPattern
-        let exponent = Int(bits >> 52)
-        guard exponent > 0 else {
-            if v == 0 { zeros &+= 1 } else { tiny &+= 1 }
-            return
-        }
-        let bin = Int((bits >> shift) & UInt64(binsPerPage - 1))
-        let table = v > 0 ? positiveTable : negativeTable
-        if let page = table[exponent] { page[bin] &+= 1 } else { table[exponent] = newPage(bin); syncPages() }
+        var b = bins()
+        b.add(v)
+        finish(b)
     }
 
-    private func newPage(_ bin: Int) -> UnsafeMutablePointer<UInt64> {
-        let page = UnsafeMutablePointer<UInt64>.allocate(capacity: binsPerPage)
-        page.initialize(repeating: 0, count: binsPerPage)
-        page[bin] = 1
-        return page
-    }
-
-    /// Adds the finite values of a column (callers filter ±∞ out first): the same counts as
-    /// calling `add` for each, with the running count, minimum and maximum held in
-    /// registers for the whole column.
-    func add(finite values: UnsafePointer<Double>, count n: Int) {
-        if atoms != nil {
-            for i in 0..<n { add(values[i]) }
-            return
-        }
-        var lo = minimum, hi = maximum
-        var zeroCount: UInt64 = 0, tinyCount: UInt64 = 0
-        for i in 0..<n {
-            let v = values[i]
-            lo = v < lo ? v : lo
-            hi = v > hi ? v : hi
-            let bits = v.magnitude.bitPattern
-            let exponent = Int(bits >> 52)
-            if exponent == 0 {
-                if v == 0 { zeroCount &+= 1 } else { tinyCount &+= 1 }
-                continue
-            }
-            let bin = Int((bits >> shift) & UInt64(binsPerPage - 1))
-            let table = v > 0 ? positiveTable : negativeTable
-            if let page = table[exponent] { page[bin] &+= 1 } else { table[exponent] = newPage(bin); syncPages() }
-        }
-        count &+= UInt64(n)
-        zeros &+= zeroCount
-        tiny &+= tinyCount
-        minimum = lo
-        maximum = hi
-    }
-
-    /// Whether the histogram still keeps exact values (`add(finite:count:)` must then see
-    /// every value); once it has seen more than 8 distinct values it never does again.
+    /// Whether the histogram still keeps exact values (`add` must then see every value);
+    /// once it has seen more than 8 distinct values it never does again.
     var keepsAtoms: Bool { atoms != nil }
 
-    /// The bin state the single-pass accumulator (`MetricAccumulator.add(column:)`) writes
-    /// through once the histogram keeps no atoms: the same counts as `add`.
+    /// The counting state (`bins()`, then `finish`): `add` for one value, and
+    /// `MetricAccumulator.add(column:)` for a column once the histogram keeps no atoms.
     struct Bins {
         let positive: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
         let negative: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>

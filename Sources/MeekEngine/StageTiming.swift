@@ -17,8 +17,7 @@ public enum StageTiming {
         let slots = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.names.count, 1) * n)
         let scenarioOf = UnsafeMutablePointer<Int32>.allocate(capacity: n)
         let values = UnsafeMutablePointer<Double>.allocate(capacity: config.metrics.count * n)
-        let finite = UnsafeMutablePointer<Double>.allocate(capacity: n)
-        defer { u.deallocate(); slots.deallocate(); scenarioOf.deallocate(); values.deallocate(); finite.deallocate() }
+        defer { u.deallocate(); slots.deallocate(); scenarioOf.deallocate(); values.deallocate() }
         var scratch = BlockScratch(scenarios: plan.scenarios.count)
         let inputs = layout.inputs(columns: slots, stride: n)
         let inputSlots = config.prior.uncertainInputs.map { plan.names.firstIndex(of: $0)! }
@@ -36,11 +35,11 @@ public enum StageTiming {
             layout.evaluate(inputs, columns: slots, stride: n, count: n, into: values)
             lap(2)
             for (m, accumulator) in accumulators.enumerated() where m < config.metrics.count {
-                _ = accumulator.add(column: values + m * n, count: n, scratch: finite)
+                _ = accumulator.add(column: values + m * n, count: n)
             }
             lap(3)
             for (m, accumulator) in accumulators.enumerated() where m >= config.metrics.count {
-                _ = accumulator.add(column: slots + inputSlots[m - config.metrics.count] * n, count: n, scratch: finite)
+                _ = accumulator.add(column: slots + inputSlots[m - config.metrics.count] * n, count: n)
             }
             lap(4)
         }

@@ -47,8 +47,6 @@ final class BlockRNG {
         for _ in 0..<6 { _ = gsl_rng_get(rng) }  // warm up, as gsl_rng_set does
     }
 
-    /// A uniform in (0, 1) from one 32-bit output: (x + 0.5)·2^-32, never 0 or 1.
-    @inline(always) func uniform() -> Double {
-        (Double(gsl_rng_get(rng)) + 0.5) * 0x1p-32
-    }
+    /// A uniform in (0, 1) from one 32-bit output (`meek_uniform`: (x + 0.5)·2^-32).
+    @inline(always) func uniform() -> Double { meek_uniform(gsl_rng_get(rng)) }
 }

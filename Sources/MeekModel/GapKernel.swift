@@ -45,7 +45,7 @@ public enum KernelMetric: Sendable, Hashable {
 /// Four draws at a time (`SIMD4<Double>`): the inputs' logarithms, the derived rates, and —
 /// for the draws in the paper's regime (shared progress a > 0, growing investment b > 0,
 /// no investment stop) — the peak, the SPRT tokens and inference gap at the peak, inference
-/// parity and every convergence time, the latter by the same safeguarded Newton iteration
+/// parity and every convergence time, the latter by the same safeguarded Halley iteration
 /// as `GapModel`, lane by lane (a lane needing more than 12 iterations continues in the
 /// scalar solver from where it stands). Every other draw (no shared progress, an
 /// investment stop, …) goes through `GapModel` one at a time. Operation for operation
@@ -55,11 +55,11 @@ public enum KernelMetric: Sendable, Hashable {
 /// unbounded supremum), `−∞` for no lead.
 public enum GapKernel {
     public typealias Lanes = FastMath.Lanes
-    /// Vector Newton iterations before a lane is handed to the scalar solver.
+    /// Vector steps of the convergence solve before a lane is handed to the scalar solver.
     static let vectorIterations = 12
 
     /// Draws per chunk: the kernel makes several passes over a chunk (derived rates, peaks,
-    /// then each metric, the convergence solves one Newton step per pass), so that the
+    /// then each metric; the convergence solve takes one step per pass), so that the
     /// long dependency chains of consecutive groups of four draws overlap in the CPU
     /// instead of running one after another. 128 draws keep a chunk's state in L1.
     static let chunkDraws = 128
@@ -115,29 +115,29 @@ public enum GapKernel {
                 state.simple[g] = simple
                 anySimple = anySimple || any(simple)
             }
-            // Pass 2: the peak of the lanes in the paper's regime.
             if anySimple {
+                // Pass 2: the peak of the lanes in the paper's regime.
                 for g in 0..<chunkGroups where any(state.simple[g]) { state.peak[g] = state.derived[g].peak() }
-            }
-            // Pass 3: each metric over the chunk, from the stored rates and peaks.
-            for m in metrics.indices where anySimple {
-                let column = out + m * stride + chunkStart
-                switch metrics[m] {
-                case .convergence(let threshold):
-                    convergence(threshold, state: state, draws: chunkCount, into: column)
-                case let metric:
-                    for g in 0..<chunkGroups where any(state.simple[g]) {
-                        let peak = state.peak[g], d = state.derived[g]
-                        let value: Lanes = switch metric {
-                        case .peakTime: peak.time
-                        case .peakGap: peak.gap
-                        case .sprtTokensAtPeak:
-                            FastMath.blend(state.sprt[g] / peak.gap, Lanes(repeating: .infinity), .!(peak.gap .> 0))
-                        case .inferenceGapAtPeak: d.inferenceGap(at: peak.time)
-                        case .inferenceParity: d.parity()
-                        case .convergence: preconditionFailure()
+                // Pass 3: each metric over the chunk, from the stored rates and peaks.
+                for m in metrics.indices {
+                    let column = out + m * stride + chunkStart
+                    switch metrics[m] {
+                    case .convergence(let threshold):
+                        convergence(threshold, state: state, draws: chunkCount, into: column)
+                    case let metric:
+                        for g in 0..<chunkGroups where any(state.simple[g]) {
+                            let peak = state.peak[g], d = state.derived[g]
+                            let value: Lanes = switch metric {
+                            case .peakTime: peak.time
+                            case .peakGap: peak.gap
+                            case .sprtTokensAtPeak:
+                                FastMath.blend(state.sprt[g] / peak.gap, Lanes(repeating: .infinity), .!(peak.gap .> 0))
+                            case .inferenceGapAtPeak: d.inferenceGap(at: peak.time)
+                            case .inferenceParity: d.parity()
+                            case .convergence: preconditionFailure()
+                            }
+                            store(value, column + 4 * g, lanes: Swift.min(4, chunkCount - 4 * g))
                         }
-                        store(value, column + 4 * g, lanes: Swift.min(4, chunkCount - 4 * g))
                     }
                 }
             }
@@ -161,8 +161,8 @@ public enum GapKernel {
         for k in 0..<lanes { p[k] = v[k] }
     }
 
-    /// One convergence metric over a chunk: the Newton solve of `Derived.convergence`, one
-    /// step of every unfinished group per pass (lanes outside the paper's regime are
+    /// One convergence metric over a chunk: `firstCrossing`'s solve, lane by lane, one step
+    /// of every unfinished group per pass (lanes outside the paper's regime are
     /// marked done from the start; the scalar model overwrites them).
     static func convergence(_ threshold: GapThreshold, state: ChunkState, draws: Int,
                             into column: UnsafeMutablePointer<Double>) {
@@ -189,7 +189,7 @@ public enum GapKernel {
             var still = 0
             for j in 0..<active {
                 let g = Int(state.active[j])
-                state.derived[g].newtonStep(&state.solves[g])
+                state.derived[g].crossingStep(&state.solves[g])
                 if !all(state.solves[g].done) { state.active[still] = Int32(g); still += 1 }
             }
             active = still
@@ -344,7 +344,7 @@ struct Derived {
     }
 
     /// The state of four convergence solves: `GapModel.convergence(gapAtOrBelow:peak:)`
-    /// without a stop, by the same Newton iteration (`firstCrossing`) lane by lane.
+    /// without a stop, by the same iteration (`firstCrossing`) lane by lane.
     struct Solve {
         var lo, hi, t: Lanes
         var logTarget: Lanes
@@ -363,7 +363,7 @@ struct Derived {
     }
 
     /// One iteration of `firstCrossing` on the unfinished lanes.
-    @inline(always) func newtonStep(_ s: inout Solve) {
+    @inline(always) func crossingStep(_ s: inout Solve) {
         let t = s.t, logTarget = s.logTarget
         var lo = s.lo, hi = s.hi
         // f(t): value, Halley step and its error (GapModel.convergenceFunction).

@@ -62,8 +62,8 @@ extension GapModel {
     /// After its peak the gap never increases (it is unimodal before a stop and a pure
     /// exponential after it), so the answer is the unique crossing in the bracket
     /// `[peak_time, (ln K − ln gap)/c]` — valid because ΔL(t) < K·e^(−c·t). It is solved by
-    /// Newton's method on ln ΔL from the right end, which is monotone because ln ΔL is
-    /// concave, safeguarded by bisection and bounded in steps.
+    /// Halley's method on ln ΔL from the right end (ln ΔL is concave, so the steps approach
+    /// the root from the right), safeguarded by bisection and bounded in steps.
     public func convergence(gapAtOrBelow gap: Double, peak: Peak) -> Moment {
         guard case .attained(let tp, let gp) = peak else { return peak.time }
         if gap >= gp { return .at(tp) }
