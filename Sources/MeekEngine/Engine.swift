@@ -155,18 +155,16 @@ public enum Engine {
             }
             let design = config.design(plan)
             let n = RunConfiguration.blockSize
-            let u = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.dims, 1) * n)
-            let slotValues = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.names.count, 1) * n)
-            let scenarioOf = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+            let buffers = BlockBuffers(plan: plan, stride: n)
+            let slotValues = buffers.values, scenarioOf = buffers.scenarioOf
             let values = UnsafeMutablePointer<Double>.allocate(capacity: max(metricCount, 1) * n)
             let rowWidth = columns.count
             let saved = sink == nil ? nil : UnsafeMutablePointer<Double>.allocate(capacity: n * rowWidth)
             defer {
-                u.deallocate(); slotValues.deallocate(); scenarioOf.deallocate(); values.deallocate()
+                values.deallocate()
                 saved?.deallocate()
             }
-            var scratch = BlockScratch(scenarios: plan.scenarios.count)
-            let inputs = layout.inputs(columns: slotValues, stride: n)
+            let inputs = layout.inputs(buffers)
             var scenarioCounts = [Int](repeating: 0, count: plan.scenarios.count)
             var firstError: DrawError?
             while true {
@@ -174,8 +172,11 @@ public enum Engine {
                 if b >= range.upperBound || b > firstErrorBlock.load(ordering: .relaxed) { break }
                 let first = b * n
                 let count = min(n, config.draws - first)
-                design.fill(u, block: b, first: first, count: count, stride: n)
-                if var error = plan.drawBlock(u, count: count, stride: n, columns: slotValues, scenarioOf: scenarioOf, scratch: &scratch) {
+                design.fill(buffers.u, block: b, first: first, count: count, stride: n)
+                // Every input's value where the inputs-as-drawn table or the saved draws show
+                // them; elsewhere only what the model reads (a lean block).
+                let allValues = b < RunConfiguration.inputSummaryBlocks || sink != nil || layout.needsAllValues
+                if var error = plan.drawBlock(buffers, count: count, allValues: allValues) {
                     error.draw += first
                     if firstError == nil || error.draw < firstError!.draw { firstError = error }
                     _ = firstErrorBlock.min(b, ordering: .relaxed)
@@ -264,19 +265,26 @@ struct BlockLayout: @unchecked Sendable {
         metricCount = metrics.count
     }
 
-    func column(_ key: ParameterKey, _ columns: UnsafeMutablePointer<Double>, _ stride: Int) -> Column {
+    /// Whether the metrics read every input's value (the benchmark metrics build a
+    /// `GapModel` per draw), so no block may be lean.
+    var needsAllValues: Bool { !benchmarkMetrics.isEmpty }
+
+    /// A model input's column in the buffers (with its logs, for `GapKernel.logInputs`).
+    func column(_ key: ParameterKey, _ b: BlockBuffers) -> Column {
         switch sources[key] ?? .constant(Parameters()[key] ?? .nan) {
-        case .slot(let s): Column(UnsafePointer(columns + s * stride))
+        case .slot(let s):
+            Column(UnsafePointer(b.values + s * b.stride),
+                   log: GapKernel.logInputs.contains(key) ? UnsafePointer(b.logs + s * b.stride) : nil)
         case .constant(let v): Column(constant: v)
         }
     }
 
-    func inputs(columns c: UnsafeMutablePointer<Double>, stride n: Int) -> BlockInputs {
-        BlockInputs(alpha: column(.alpha, c, n), A: column(.A, c, n), L0: column(.L0, c, n), gH: column(.gH, c, n),
-                    gAlg: column(.gAlg, c, n), gI: column(.gI, c, n), flopPerUSD: column(.flopPerUSD, c, n),
-                    meekBudgetUSD: column(.meekBudgetUSD, c, n), sotaBudgetUSD: column(.sotaBudgetUSD, c, n),
-                    investStopYears: column(.investStopYears, c, n), inferenceUSDPerToken: column(.inferenceUSDPerToken, c, n),
-                    gInf: column(.gInf, c, n), sprtError: column(.sprtError, c, n), bayesSlowdown: column(.bayesSlowdown, c, n))
+    func inputs(_ b: BlockBuffers) -> BlockInputs {
+        BlockInputs(alpha: column(.alpha, b), A: column(.A, b), L0: column(.L0, b), gH: column(.gH, b),
+                    gAlg: column(.gAlg, b), gI: column(.gI, b), flopPerUSD: column(.flopPerUSD, b),
+                    meekBudgetUSD: column(.meekBudgetUSD, b), sotaBudgetUSD: column(.sotaBudgetUSD, b),
+                    investStopYears: column(.investStopYears, b), inferenceUSDPerToken: column(.inferenceUSDPerToken, b),
+                    gInf: column(.gInf, b), sprtError: column(.sprtError, b), bayesSlowdown: column(.bayesSlowdown, b))
     }
 
     /// The model inputs of draw `i` of a block.

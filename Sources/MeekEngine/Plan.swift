@@ -105,30 +105,165 @@ indirect enum SlotExpression: Sendable {
     }
 }
 
+extension SlotExpression {
+    /// The slots the expression reads.
+    var slots: Set<Int> {
+        switch self {
+        case .number: []
+        case .slot(let s): [s]
+        case .negate(let a): a.slots
+        case .binary(_, let a, let b): a.slots.union(b.slots)
+        case .call(_, let args): args.reduce(into: Set<Int>()) { $0.formUnion($1.slots) }
+        }
+    }
+}
+
+/// The natural logarithm of a derived input as an expression of its inputs' logarithms,
+/// for expressions whose every leaf has a logarithm at no cost (a positive number, a
+/// lognormal input's μ + σz, a joint table's logged column, a fixed positive value, another
+/// such expression): ln(g_c / g_h) = ln g_c − ln g_h, ln(2^(12/d)) = (12/d)·ln 2. The kernel
+/// reads these instead of taking the log of each value.
+indirect enum LogExpression: Sendable {
+    /// ln of a positive number.
+    case constant(Double)
+    /// A slot's log column.
+    case slot(Int)
+    case sum(LogExpression, LogExpression)
+    case difference(LogExpression, LogExpression)
+    /// ln(a^e) = e·ln a, with e in the value domain.
+    case scaled(LogExpression, by: SlotExpression)
+    /// ln(e^x) = x.
+    case exponent(SlotExpression)
+
+    /// The form of ln(e), or nil when some leaf has no free logarithm (`free(slot)`).
+    static func of(_ e: SlotExpression, free: (Int) -> Bool) -> LogExpression? {
+        switch e {
+        case .number(let x): return x > 0 && x.isFinite ? .constant(FastMath.log(x)) : nil
+        case .slot(let s): return free(s) ? .slot(s) : nil
+        case .negate: return nil
+        case .binary(let op, let a, let b):
+            switch op {
+            case .multiply:
+                guard let la = of(a, free: free), let lb = of(b, free: free) else { return nil }
+                return .sum(la, lb)
+            case .divide:
+                guard let la = of(a, free: free), let lb = of(b, free: free) else { return nil }
+                return .difference(la, lb)
+            case .power: return of(a, free: free).map { .scaled($0, by: b) }
+            case .add, .subtract: return nil
+            }
+        case .call(let f, let args):
+            switch f {
+            case .exp: return .exponent(args[0])
+            case .sqrt: return of(args[0], free: free).map { .scaled($0, by: .number(0.5)) }
+            case .pow: return of(args[0], free: free).map { .scaled($0, by: args[1]) }
+            default: return nil
+            }
+        }
+    }
+
+    /// The slots whose logs it reads.
+    var logSlots: Set<Int> {
+        switch self {
+        case .constant, .exponent: []
+        case .slot(let s): [s]
+        case .sum(let a, let b), .difference(let a, let b): a.logSlots.union(b.logSlots)
+        case .scaled(let a, _): a.logSlots
+        }
+    }
+
+    /// The slots whose values it reads.
+    var valueSlots: Set<Int> {
+        switch self {
+        case .constant, .slot: []
+        case .exponent(let e): e.slots
+        case .sum(let a, let b), .difference(let a, let b): a.valueSlots.union(b.valueSlots)
+        case .scaled(let a, let e): a.valueSlots.union(e.slots)
+        }
+    }
+
+    /// As `SlotExpression.evaluate`, with the slots' logs in `logs` (same layout).
+    func evaluate(into out: UnsafeMutablePointer<Double>, logs: UnsafeMutablePointer<Double>,
+                  columns: UnsafeMutablePointer<Double>, stride: Int, count: Int, contiguous: Bool, index: (Int) -> Int) {
+        switch self {
+        case .constant(let c): out.update(repeating: c, count: count)
+        case .slot(let s):
+            let col = logs + s * stride
+            if contiguous { out.update(from: col, count: count) } else { for j in 0..<count { out[j] = col[index(j)] } }
+        case .sum(let a, let b), .difference(let a, let b):
+            a.evaluate(into: out, logs: logs, columns: columns, stride: stride, count: count, contiguous: contiguous, index: index)
+            let temporary = UnsafeMutablePointer<Double>.allocate(capacity: max(count, 1))
+            defer { temporary.deallocate() }
+            b.evaluate(into: temporary, logs: logs, columns: columns, stride: stride, count: count, contiguous: contiguous, index: index)
+            if case .sum = self { for j in 0..<count { out[j] += temporary[j] } } else { for j in 0..<count { out[j] -= temporary[j] } }
+        case .scaled(.constant(let c), let e):
+            // e·ln c, as `SlotExpression` computes the exponent of c^e (the same bits).
+            e.evaluate(into: out, columns: columns, stride: stride, count: count, contiguous: contiguous, index: index)
+            for j in 0..<count { out[j] *= c }
+        case .scaled(let a, let e):
+            a.evaluate(into: out, logs: logs, columns: columns, stride: stride, count: count, contiguous: contiguous, index: index)
+            e.withOperand(columns: columns, stride: stride, count: count, contiguous: contiguous, index: index) { y in
+                for j in 0..<count { out[j] *= y(j) }
+            }
+        case .exponent(let e):
+            e.evaluate(into: out, columns: columns, stride: stride, count: count, contiguous: contiguous, index: index)
+        }
+    }
+}
+
 /// A prior file compiled for the hot loop: for each scenario, the steps that turn a draw's
 /// uniforms into its inputs, in dependency order, writing into numbered slots.
+///
+/// Each slot has a value column and, where the model reads the input only through its
+/// logarithm (`GapKernel.logInputs`) or an expression's log form reads it, a log column. A
+/// lognormal input's log is μ + σz as drawn, a joint table's comes from its column logged
+/// once, a derived input's from its `LogExpression`; any other is the log of the value. In a
+/// lean block (`drawBlock(…, allValues: false)`) only the values the model and the logs need
+/// are computed: for the baseline priors, one exp per draw instead of five exps and five logs.
 struct Plan: Sendable {
     enum Step: Sendable {
         case random(slot: Int, prior: Prior, dim: Int)
-        case joint(slot: Int, column: [Double], dim: Int)
-        case derived(slot: Int, expression: SlotExpression, name: String, text: String)
+        /// A table column; `logColumn` is its logs when every value is > 0.
+        case joint(slot: Int, column: [Double], logColumn: [Double]?, dim: Int)
+        /// `log`: the log form, when it has one.
+        case derived(slot: Int, expression: SlotExpression, log: LogExpression?, name: String, text: String)
+
+        var slot: Int {
+            switch self {
+            case .random(let s, _, _), .joint(let s, _, _, _), .derived(let s, _, _, _, _): s
+            }
+        }
+
+        /// Whether its log comes without taking the log of its value.
+        var freeLog: Bool {
+            switch self {
+            case .random(_, let p, _): if case .lognormal = p.distribution, p.truncation == nil { true } else { false }
+            case .joint(_, _, let logColumn, _): logColumn != nil
+            case .derived(_, _, let log, _, _): log != nil
+            }
+        }
+    }
+
+    /// A step, and what it writes: its value in a lean block (it always writes the value in
+    /// a full one) and its log.
+    struct PlannedStep: Sendable {
+        var step: Step
+        var leanValue: Bool
+        var log: Bool
     }
 
     struct CompiledScenario: Sendable {
-        var steps: [Step]
-        /// The inputs with every fixed value in place; draws overwrite the others.
-        var template: Parameters
-        var initialSlots: [Double]
-        /// Model inputs that vary (slot, key), and those computed by expressions, which are
-        /// checked on every draw.
-        var varyingKeys: [(slot: Int, key: ParameterKey)]
-        /// Slots holding fixed values in this scenario.
-        var fixedSlots: Set<Int>
+        var steps: [PlannedStep]
+        /// Slots holding fixed values in this scenario: the value, its log, and whether the
+        /// log is needed.
+        var fixed: [(slot: Int, value: Double, log: Double, needsLog: Bool)]
         /// Derived model inputs, checked against their domain on every draw.
         var checked: [(slot: Int, key: ParameterKey)]
     }
 
     let names: [String]  // slot → input name (union over scenarios)
+    /// Slots with a log column in some scenario, and those whose log has a log form.
+    let logSlots: Set<Int>, logForms: Set<Int>
     /// What each uniform dimension drives: an input name, "joint: <file> (<inputs>)", or
     /// "scenario".
     let dimensionNames: [String]
@@ -139,7 +274,7 @@ struct Plan: Sendable {
     let scenarios: [CompiledScenario]
     /// Steps every scenario takes identically (same definition, inputs all shared too): run
     /// once over the whole block, contiguously, before each scenario's own steps.
-    let sharedSteps: [Step]
+    let sharedSteps: [PlannedStep]
     /// Derived model inputs among the shared steps, checked once over the whole block.
     let sharedChecked: [(slot: Int, key: ParameterKey)]
     let scenarioNames: [String]
@@ -182,48 +317,91 @@ struct Plan: Sendable {
             case .fixed, .joint: break
             }
         }
-        var sharedSteps: [Step] = []
-        var sharedChecked: [(slot: Int, key: ParameterKey)] = []
-        var compiled: [CompiledScenario] = []
-        for (index, s) in prior.scenarios.enumerated() {
-            var template = Parameters()
-            var initial = [Double](repeating: 0, count: self.names.count)
+        // Each scenario's steps in dependency order, and which values and logs it needs.
+        struct Analysed {
             var steps: [Step] = []
-            var varying: [(Int, ParameterKey)] = []
-            var checked: [(Int, ParameterKey)] = []
-            var fixed = Set<Int>()
+            var fixed: [(slot: Int, value: Double)] = []
+            var value = Set<Int>(), log = Set<Int>()
+        }
+        var analysed: [Analysed] = []
+        for s in prior.scenarios {
+            var a = Analysed()
+            var freeLog = Set<Int>()
             for n in s.order {
                 let slot = slots[n]!
-                let key = ParameterKey(rawValue: n)
                 let step: Step
                 switch s.definitions[n]! {
                 case .fixed(let v):
-                    initial[slot] = v
-                    fixed.insert(slot)
-                    if let key { template[key] = v }
+                    a.fixed.append((slot, v))
+                    if v > 0 && v.isFinite { freeLog.insert(slot) }
                     continue
                 case .random(let p):
                     step = .random(slot: slot, prior: p, dim: randomDim[n]!)
                 case .joint(let t):
                     let dim = base + sortedRandom.count + t
                     maxDims = max(maxDims, dim + 1)
-                    step = .joint(slot: slot, column: s.tables[t].columns[n]!, dim: dim)
+                    let column = s.tables[t].columns[n]!
+                    let positive = column.allSatisfy { $0 > 0 && $0.isFinite }
+                    step = .joint(slot: slot, column: column, logColumn: positive ? column.map { FastMath.log($0) } : nil, dim: dim)
                 case .derived(let e, let text):
-                    step = .derived(slot: slot, expression: SlotExpression(e, slots: slots), name: n, text: text)
-                    if let key {
-                        if !shared.contains(n) { checked.append((slot, key)) } else if index == 0 { sharedChecked.append((slot, key)) }
+                    let expression = SlotExpression(e, slots: slots)
+                    step = .derived(slot: slot, expression: expression, log: LogExpression.of(expression, free: freeLog.contains),
+                                    name: n, text: text)
+                }
+                if step.freeLog { freeLog.insert(slot) }
+                a.steps.append(step)
+            }
+            // What the model reads: logs of the log inputs, values of the others; then, last
+            // step first, what each needed value or log reads.
+            for n in s.definitions.keys {
+                guard let key = ParameterKey(rawValue: n) else { continue }
+                if GapKernel.logInputs.contains(key) { a.log.insert(slots[n]!) } else { a.value.insert(slots[n]!) }
+            }
+            for step in a.steps.reversed() {
+                let slot = step.slot
+                if a.log.contains(slot) {
+                    if case .derived(_, _, let log?, _, _) = step {
+                        a.log.formUnion(log.logSlots)
+                        a.value.formUnion(log.valueSlots)
+                    } else if !step.freeLog {
+                        a.value.insert(slot)
                     }
                 }
-                // A shared step is taken once, for every scenario (recorded from the first).
-                if !shared.contains(n) { steps.append(step) } else if index == 0 { sharedSteps.append(step) }
-                if let key { varying.append((slot, key)) }
+                if a.value.contains(slot), case .derived(_, let e, _, _, _) = step { a.value.formUnion(e.slots) }
             }
-            compiled.append(CompiledScenario(steps: steps, template: template, initialSlots: initial,
-                                             varyingKeys: varying, fixedSlots: fixed, checked: checked))
+            analysed.append(a)
+        }
+        // A shared step is taken once for every scenario, recorded from the first, and writes
+        // what any scenario needs.
+        var sharedValue = Set<Int>(), sharedLog = Set<Int>()
+        for a in analysed { sharedValue.formUnion(a.value); sharedLog.formUnion(a.log) }
+        var sharedSteps: [PlannedStep] = []
+        var sharedChecked: [(slot: Int, key: ParameterKey)] = []
+        var compiled: [CompiledScenario] = []
+        for (index, a) in analysed.enumerated() {
+            var steps: [PlannedStep] = []
+            var checked: [(Int, ParameterKey)] = []
+            for step in a.steps {
+                let name = self.names[step.slot]
+                let isShared = shared.contains(name)
+                if case .derived = step, let key = ParameterKey(rawValue: name) {
+                    if !isShared { checked.append((step.slot, key)) } else if index == 0 { sharedChecked.append((step.slot, key)) }
+                }
+                if !isShared {
+                    steps.append(PlannedStep(step: step, leanValue: a.value.contains(step.slot), log: a.log.contains(step.slot)))
+                } else if index == 0 {
+                    sharedSteps.append(PlannedStep(step: step, leanValue: sharedValue.contains(step.slot),
+                                                   log: sharedLog.contains(step.slot)))
+                }
+            }
+            let fixed = a.fixed.map { (slot: $0.slot, value: $0.value, log: FastMath.log($0.value), needsLog: a.log.contains($0.slot)) }
+            compiled.append(CompiledScenario(steps: steps, fixed: fixed, checked: checked))
         }
         scenarios = compiled
         self.sharedSteps = sharedSteps
         self.sharedChecked = sharedChecked
+        logSlots = analysed.reduce(into: Set<Int>()) { $0.formUnion($1.log) }
+        logForms = Set(analysed.flatMap { $0.steps.compactMap { if case .derived(let slot, _, _?, _, _) = $0 { slot } else { nil } } })
         scenarioNames = prior.scenarios.map(\.name)
         var dimNames = [String](repeating: "", count: maxDims)
         var dimTables = [JointTable?](repeating: nil, count: maxDims)
@@ -273,21 +451,24 @@ struct Plan: Sendable {
         normalScoreDims = gaussian.contains(true) ? gaussian : []
     }
 
-    /// Draws the inputs of a block: `u[d·stride + i]` holds dimension d of draw i (modified
-    /// in place by the copula); input slot k of draw i goes to `columns[k·stride + i]` and its
-    /// scenario to `scenarioOf[i]`. Returns the first draw (lowest index) whose derived input
-    /// is outside its domain, if any.
-    func drawBlock(_ u: UnsafeMutablePointer<Double>, count: Int, stride: Int, columns: UnsafeMutablePointer<Double>,
-                   scenarioOf: UnsafeMutablePointer<Int32>, scratch: inout BlockScratch) -> DrawError? {
+    /// Draws the inputs of a block: `b.u[d·stride + i]` holds dimension d of draw i
+    /// (modified in place by the copula); input slot k of draw i goes to
+    /// `b.values[k·stride + i]`, its log (for `logSlots`) to `b.logs[k·stride + i]`, and its
+    /// scenario to `b.scenarioOf[i]`. With `allValues` false (a lean block) only the values
+    /// the model and the logs need are written. Returns the first draw (lowest index) whose
+    /// derived input is outside its domain, if any; which draw that is does not depend on
+    /// `allValues` (inputs the model reads as logs are checked through their logs).
+    func drawBlock(_ b: BlockBuffers, count: Int, allValues: Bool = true) -> DrawError? {
+        let u = b.u, stride = b.stride, scenarioOf = b.scenarioOf
         // Scenario of each draw, and the draws of each scenario.
-        for s in scenarios.indices { scratch.members[s].removeAll(keepingCapacity: true) }
+        for s in scenarios.indices { b.members[s].removeAll(keepingCapacity: true) }
         if cumulativeWeights.count > 1 {
             for i in 0..<count {
                 let pick = u[i]
                 var s = 0
                 while s < cumulativeWeights.count - 1, pick >= cumulativeWeights[s] { s += 1 }
                 scenarioOf[i] = Int32(s)
-                scratch.members[s].append(Int32(i))
+                b.members[s].append(Int32(i))
             }
         } else {
             for i in 0..<count { scenarioOf[i] = 0 }
@@ -299,126 +480,178 @@ struct Plan: Sendable {
                 for a in 0..<k { z[a] = gsl_cdf_ugaussian_Pinv(u[copulaDims[a] * stride + i]) }
                 for a in (0..<k).reversed() {  // in place, last row first (L is lower triangular)
                     var sum = 0.0
-                    for b in 0...a { sum += cholesky[a][b] * z[b] }
+                    for c in 0...a { sum += cholesky[a][c] * z[c] }
                     let p = gsl_cdf_ugaussian_P(sum)
                     u[copulaDims[a] * stride + i] = Swift.min(Swift.max(p, Double.leastNormalMagnitude), 1.0.nextDown)
                 }
             }
         }
         for step in sharedSteps {
-            execute(step, u: u, stride: stride, columns: columns, count: count, contiguous: true, at: { $0 })
+            execute(step, b, count: count, allValues: allValues, contiguous: true, at: { $0 })
         }
         var firstError: DrawError?
         // Derived model inputs may leave their domain: report the first such draw.
-        for (slot, key) in sharedChecked {
-            let col = columns + slot * stride
-            for i in 0..<count where !key.domain.contains(col[i]) {
+        func check(_ slot: Int, _ key: ParameterKey, _ scenario: CompiledScenario, count m: Int, at: (Int) -> Int) {
+            // An input with a log form may have no value in a lean block: its log is checked
+            // (the same test: the log of a value is finite exactly when the value is > 0 and
+            // finite); any other input's value.
+            let logged = GapKernel.logInputs.contains(key) && logForms.contains(slot)
+            let col = (logged ? b.logs : b.values) + slot * stride
+            for j in 0..<m {
+                let i = at(j), x = col[i]
+                // ln x for x > 0 that e^(ln x) keeps finite and nonzero.
+                if logged ? (x >= -745.1332191019411 && x <= 709.782712893384) : key.domain.contains(x) { continue }
                 if firstError == nil || i < firstError!.draw {
-                    firstError = DrawError(input: key.rawValue, value: col[i], requirement: key.domain.description,
-                                           expression: expressionText(key, scenarios[0]), draw: i)
+                    firstError = DrawError(input: key.rawValue, value: logged ? Foundation.exp(x) : x,
+                                           requirement: key.domain.description, expression: expressionText(key, scenario), draw: i)
                 }
                 break
             }
         }
+        for (slot, key) in sharedChecked { check(slot, key, scenarios[0], count: count, at: { $0 }) }
         for (s, scenario) in scenarios.enumerated() {
             let single = scenarios.count == 1
-            let members = scratch.members[s]
+            let members = b.members[s]
             let m = single ? count : members.count
             if m == 0 { continue }
             members.withUnsafeBufferPointer { idx in
                 @inline(always) func at(_ j: Int) -> Int { single ? j : Int(idx[j]) }
-                for (slot, value) in scenario.initialSlots.enumerated() where scenario.fixedSlots.contains(slot) {
-                    let col = columns + slot * stride
-                    for j in 0..<m { col[at(j)] = value }
-                }
-                for step in scenario.steps {
-                    execute(step, u: u, stride: stride, columns: columns, count: m, contiguous: single, at: at)
-                }
-                // Derived model inputs may leave their domain: report the first such draw.
-                for (slot, key) in scenario.checked {
-                    let col = columns + slot * stride
-                    for j in 0..<m where !key.domain.contains(col[at(j)]) {
-                        let i = at(j)
-                        if firstError == nil || i < firstError!.draw {
-                            firstError = DrawError(input: key.rawValue, value: col[i], requirement: key.domain.description,
-                                                   expression: expressionText(key, scenario), draw: i)
-                        }
-                        break
+                for f in scenario.fixed {
+                    let col = b.values + f.slot * stride
+                    for j in 0..<m { col[at(j)] = f.value }
+                    if f.needsLog {
+                        let logs = b.logs + f.slot * stride
+                        for j in 0..<m { logs[at(j)] = f.log }
                     }
                 }
+                for step in scenario.steps {
+                    execute(step, b, count: m, allValues: allValues, contiguous: single, at: at)
+                }
+                for (slot, key) in scenario.checked { check(slot, key, scenario, count: m, at: at) }
             }
         }
         return firstError
     }
 
     private func expressionText(_ key: ParameterKey, _ s: CompiledScenario) -> String? {
-        for step in sharedSteps + s.steps { if case .derived(_, _, let n, let text) = step, n == key.rawValue { return text } }
+        for planned in sharedSteps + s.steps {
+            if case .derived(_, _, _, let n, let text) = planned.step, n == key.rawValue { return text }
+        }
         return nil
     }
 
     /// One step for `count` draws, draw j of them at block position `at(j)`.
     @inline(always)
-    private func execute(_ step: Step, u: UnsafeMutablePointer<Double>, stride: Int, columns: UnsafeMutablePointer<Double>,
-                         count m: Int, contiguous: Bool, at: (Int) -> Int) {
-        switch step {
-        case .random(let slot, let prior, let dim):
-            let col = columns + slot * stride, uu = u + dim * stride
+    private func execute(_ planned: PlannedStep, _ b: BlockBuffers, count m: Int, allValues: Bool, contiguous: Bool,
+                         at: (Int) -> Int) {
+        let stride = b.stride
+        let slot = planned.step.slot
+        let col = b.values + slot * stride, logs = b.logs + slot * stride
+        let wantValue = allValues || planned.leanValue, wantLog = planned.log
+        guard wantValue || wantLog else { return }
+        /// Writes e^x (if the value is wanted) and x (if the log is) of draw j's x = `y(j)`.
+        @inline(always) func writeExp(_ y: (Int) -> Double) {
+            var j = 0
+            if wantLog { for j in 0..<m { logs[at(j)] = y(j) } }
+            guard wantValue else { return }
+            while j + 4 <= m {
+                let e = FastMath.exp(FastMath.Lanes(y(j), y(j + 1), y(j + 2), y(j + 3)))
+                for k in 0..<4 { col[at(j + k)] = e[k] }
+                j += 4
+            }
+            while j < m { col[at(j)] = FastMath.exp(y(j)); j += 1 }
+        }
+        switch planned.step {
+        case .random(_, let prior, let dim):
+            let uu = u(b, dim)
             if !normalScoreDims.isEmpty, normalScoreDims[dim] {
                 // The design drew standard normal scores z: x = μ + σz, or e^(μ + σz).
                 switch prior.distribution {
                 case .normal(let mean, let sd):
                     for j in 0..<m { let i = at(j); col[i] = mean + sd * uu[i] }
                 case .lognormal(let mu, let sigma):
-                    var j = 0
-                    while j + 4 <= m {
-                        let z = FastMath.Lanes(uu[at(j)], uu[at(j + 1)], uu[at(j + 2)], uu[at(j + 3)])
-                        let e = FastMath.exp(mu + sigma * z)
-                        for k in 0..<4 { col[at(j + k)] = e[k] }
-                        j += 4
-                    }
-                    while j < m { let i = at(j); col[i] = FastMath.exp(mu + sigma * uu[i]); j += 1 }
+                    writeExp { mu + sigma * uu[at($0)] }
+                    return
                 default: preconditionFailure("only normal and lognormal dimensions hold normal scores")
                 }
             } else if prior.truncation == nil, case .lognormal(let mu, let sigma) = prior.distribution {
                 // GSL's inverse normal CDF, then e^x four draws at a time.
-                var z = [Double](repeating: 0, count: (m + 3) & ~3)
+                let z = UnsafeMutablePointer<Double>.allocate(capacity: max(m, 1))
+                defer { z.deallocate() }
                 for j in 0..<m { z[j] = mu + sigma * gsl_cdf_ugaussian_Pinv(uu[at(j)]) }
-                z.withUnsafeBufferPointer { zb in
-                    var j = 0
-                    while j < m {
-                        let e = FastMath.exp(UnsafeRawPointer(zb.baseAddress! + j).loadUnaligned(as: FastMath.Lanes.self))
-                        for k in 0..<Swift.min(4, m - j) { col[at(j + k)] = e[k] }
-                        j += 4
-                    }
-                }
+                writeExp { z[$0] }
+                return
             } else {
                 for j in 0..<m { let i = at(j); col[i] = prior.sample(uu[i]) }
             }
-        case .joint(let slot, let column, let dim):
-            let col = columns + slot * stride, uu = u + dim * stride
+        case .joint(_, let column, let logColumn, let dim):
+            let uu = u(b, dim)
             let n = column.count
-            column.withUnsafeBufferPointer { table in
-                for j in 0..<m { let i = at(j); col[i] = table[Swift.min(Int(uu[i] * Double(n)), n - 1)] }
+            @inline(always) func row(_ i: Int) -> Int { Swift.min(Int(uu[i] * Double(n)), n - 1) }
+            if wantValue {
+                column.withUnsafeBufferPointer { table in for j in 0..<m { let i = at(j); col[i] = table[row(i)] } }
             }
-        case .derived(let slot, let e, _, _):
-            let col = columns + slot * stride
-            if contiguous {
-                e.evaluate(into: col, columns: columns, stride: stride, count: m, contiguous: true, index: at)
-            } else {
-                let values = UnsafeMutablePointer<Double>.allocate(capacity: max(m, 1))
-                defer { values.deallocate() }
-                e.evaluate(into: values, columns: columns, stride: stride, count: m, contiguous: false, index: at)
-                for j in 0..<m { col[at(j)] = values[j] }
+            if wantLog, let logColumn {
+                logColumn.withUnsafeBufferPointer { table in for j in 0..<m { let i = at(j); logs[i] = table[row(i)] } }
+                return
+            }
+        case .derived(_, let e, let log, _, _):
+            func evaluate(into out: UnsafeMutablePointer<Double>, logDomain: Bool) {
+                if contiguous {
+                    if logDomain {
+                        log!.evaluate(into: out, logs: b.logs, columns: b.values, stride: stride, count: m, contiguous: true, index: at)
+                    } else {
+                        e.evaluate(into: out, columns: b.values, stride: stride, count: m, contiguous: true, index: at)
+                    }
+                    return
+                }
+                let temporary = UnsafeMutablePointer<Double>.allocate(capacity: max(m, 1))
+                defer { temporary.deallocate() }
+                if logDomain {
+                    log!.evaluate(into: temporary, logs: b.logs, columns: b.values, stride: stride, count: m, contiguous: false, index: at)
+                } else {
+                    e.evaluate(into: temporary, columns: b.values, stride: stride, count: m, contiguous: false, index: at)
+                }
+                for j in 0..<m { out[at(j)] = temporary[j] }
+            }
+            if wantValue { evaluate(into: col, logDomain: false) }
+            if wantLog, log != nil {
+                evaluate(into: logs, logDomain: true)
+                return
             }
         }
+        // The log of a value (the kernel's own log, bit for bit).
+        guard wantLog else { return }
+        var j = 0
+        while j + 4 <= m {
+            let l = FastMath.log(FastMath.Lanes(col[at(j)], col[at(j + 1)], col[at(j + 2)], col[at(j + 3)]))
+            for k in 0..<4 { logs[at(j + k)] = l[k] }
+            j += 4
+        }
+        while j < m { logs[at(j)] = FastMath.log(col[at(j)]); j += 1 }
     }
 
+    @inline(always) private func u(_ b: BlockBuffers, _ dim: Int) -> UnsafeMutablePointer<Double> { b.u + dim * b.stride }
 }
 
-/// Reusable per-worker buffers for `Plan.drawBlock`.
-struct BlockScratch {
+/// One worker's buffers for `Plan.drawBlock`: the design's uniforms (`u[d·stride + i]`), each
+/// slot's values and logs, each draw's scenario, and the draws of each scenario.
+final class BlockBuffers {
+    let stride: Int
+    let u, values, logs: UnsafeMutablePointer<Double>
+    let scenarioOf: UnsafeMutablePointer<Int32>
     var members: [[Int32]]
-    init(scenarios: Int) { members = [[Int32]](repeating: [], count: scenarios) }
+
+    init(plan: Plan, stride: Int = RunConfiguration.blockSize) {
+        self.stride = stride
+        u = .allocate(capacity: max(plan.dims, 1) * stride)
+        values = .allocate(capacity: max(plan.names.count, 1) * stride)
+        logs = .allocate(capacity: max(plan.names.count, 1) * stride)
+        scenarioOf = .allocate(capacity: stride)
+        members = [[Int32]](repeating: [], count: plan.scenarios.count)
+    }
+
+    deinit { u.deallocate(); values.deallocate(); logs.deallocate(); scenarioOf.deallocate() }
 }
 
 /// A drawn input outside the values the model accepts (possible only for derived inputs,

@@ -37,20 +37,18 @@ public final class PointEvaluator {
         let m = metrics.count
         var out = [[Double]](repeating: [], count: m)
         for k in 0..<m { out[k].reserveCapacity(points.count) }
-        let u = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.dims, 1) * n)
-        let slots = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.names.count, 1) * n)
-        let scenarioOf = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        let buffers = BlockBuffers(plan: plan, stride: n)
+        let u = buffers.u, slots = buffers.values
         let values = UnsafeMutablePointer<Double>.allocate(capacity: max(m, 1) * n)
-        defer { u.deallocate(); slots.deallocate(); scenarioOf.deallocate(); values.deallocate() }
-        var scratch = BlockScratch(scenarios: plan.scenarios.count)
-        let inputs = layout.inputs(columns: slots, stride: n)
+        defer { values.deallocate() }
+        let inputs = layout.inputs(buffers)
         var first = 0
         while first < points.count {
             let count = min(n, points.count - first)
             for i in 0..<count {
                 for d in 0..<plan.dims { u[d * n + i] = points[first + i][d] }
             }
-            if var error = plan.drawBlock(u, count: count, stride: n, columns: slots, scenarioOf: scenarioOf, scratch: &scratch) {
+            if var error = plan.drawBlock(buffers, count: count) {
                 error.draw += first
                 throw .invalidDraw(error)
             }

@@ -13,13 +13,11 @@ public enum StageTiming {
         let n = RunConfiguration.blockSize
         let blocks = max(1, draws / n)
         let design = config.design(plan)
-        let u = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.dims, 1) * n)
-        let slots = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.names.count, 1) * n)
-        let scenarioOf = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        let buffers = BlockBuffers(plan: plan, stride: n)
+        let slots = buffers.values
         let values = UnsafeMutablePointer<Double>.allocate(capacity: config.metrics.count * n)
-        defer { u.deallocate(); slots.deallocate(); scenarioOf.deallocate(); values.deallocate() }
-        var scratch = BlockScratch(scenarios: plan.scenarios.count)
-        let inputs = layout.inputs(columns: slots, stride: n)
+        defer { values.deallocate() }
+        let inputs = layout.inputs(buffers)
         let inputSlots = config.prior.uncertainInputs.map { plan.names.firstIndex(of: $0)! }
         let accumulators = (0..<(config.metrics.count + inputSlots.count)).map {
             MetricAccumulator(thresholds: [], mantissaBits: $0 < config.metrics.count ? 13 : 8)
@@ -28,9 +26,10 @@ public enum StageTiming {
         for b in 0..<blocks {
             var t0 = DispatchTime.now().uptimeNanoseconds
             func lap(_ k: Int) { let t = DispatchTime.now().uptimeNanoseconds; times[k] += t - t0; t0 = t }
-            design.fill(u, block: b, first: b * n, count: n, stride: n)
+            design.fill(buffers.u, block: b, first: b * n, count: n, stride: n)
             lap(0)
-            _ = plan.drawBlock(u, count: n, stride: n, columns: slots, scenarioOf: scenarioOf, scratch: &scratch)
+            // As a run: lean blocks past the inputs-as-drawn table's.
+            _ = plan.drawBlock(buffers, count: n, allValues: b < RunConfiguration.inputSummaryBlocks || layout.needsAllValues)
             lap(1)
             layout.evaluate(inputs, columns: slots, stride: n, count: n, into: values)
             lap(2)

@@ -184,19 +184,16 @@ extension Engine {
         let layout = BlockLayout(plan: plan, prior: config.prior, metrics: config.metrics)
         let design = config.design(plan)
         let n = RunConfiguration.blockSize
-        let u = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.dims, 1) * n)
-        let slots = UnsafeMutablePointer<Double>.allocate(capacity: max(plan.names.count, 1) * n)
-        let scenarioOf = UnsafeMutablePointer<Int32>.allocate(capacity: n)
-        defer { u.deallocate(); slots.deallocate(); scenarioOf.deallocate() }
-        var scratch = BlockScratch(scenarios: plan.scenarios.count)
+        let buffers = BlockBuffers(plan: plan, stride: n)
+        let slots = buffers.values
         var models: [GapModel] = []
         models.reserveCapacity(count)
         var block = 0
         while models.count < count {
             let first = block * n
             let rows = min(n, count - first)
-            design.fill(u, block: block, first: first, count: rows, stride: n)
-            if var error = plan.drawBlock(u, count: rows, stride: n, columns: slots, scenarioOf: scenarioOf, scratch: &scratch) {
+            design.fill(buffers.u, block: block, first: first, count: rows, stride: n)
+            if var error = plan.drawBlock(buffers, count: rows) {
                 error.draw += first
                 throw .invalidDraw(error)
             }

@@ -7,12 +7,19 @@ import Darwin
 #endif
 
 /// One input over a block of draws: a column of values, or one value for every draw.
+/// A column may come with the values' natural logarithms (`log`), which the kernel then
+/// reads instead of taking them itself: an engine that draws ln x (a lognormal's μ + σz)
+/// saves an exp and a log per draw, and its kernel sees ln x without the rounding of e^(ln x).
 public struct Column: @unchecked Sendable {
     public let base: UnsafePointer<Double>?
     public let constant: Double
+    /// ln of each value, for the inputs in `GapKernel.logInputs` (ignored for the others).
+    public let log: UnsafePointer<Double>?
 
-    public init(_ base: UnsafePointer<Double>) { self.base = base; constant = 0 }
-    public init(constant: Double) { base = nil; self.constant = constant }
+    public init(_ base: UnsafePointer<Double>, log: UnsafePointer<Double>? = nil) {
+        self.base = base; constant = 0; self.log = log
+    }
+    public init(constant: Double) { base = nil; self.constant = constant; log = nil }
 
     @inline(always) public subscript(i: Int) -> Double { base?[i] ?? constant }
     public var isConstant: Bool { base == nil }
@@ -55,6 +62,11 @@ public enum KernelMetric: Sendable, Hashable {
 /// unbounded supremum), `−∞` for no lead.
 public enum GapKernel {
     public typealias Lanes = FastMath.Lanes
+
+    /// The inputs the kernel uses only through their logarithms (all of them > 0): for
+    /// these a `Column` may carry `log`.
+    public static let logInputs: Set<ParameterKey> = [.A, .gH, .gAlg, .gI, .flopPerUSD, .meekBudgetUSD, .sotaBudgetUSD,
+                                                      .inferenceUSDPerToken, .gInf]
     /// Vector steps of the convergence solve before a lane is handed to the scalar solver.
     static let vectorIterations = 12
 
@@ -69,13 +81,16 @@ public enum GapKernel {
         let gInfIsGAlg = x.gInf.base != nil && x.gInf.base == x.gAlg.base
         let sprtConstant = x.sprtError.isConstant && x.bayesSlowdown.isConstant
         let sprtValue = sprtConstant ? x.bayesSlowdown.constant * sprtNumeratorIdeal(errorRate: x.sprtError.constant) : 0
-        /// The logarithm of a column's four lanes (a constant's log once per block).
+        /// The logarithm of a column's four lanes (a constant's log once per block; read from
+        /// the column's logs when it has them).
         struct LogColumn {
             let column: Column
             let constantLog: Lanes
             init(_ c: Column) { column = c; constantLog = Lanes(repeating: c.isConstant ? FastMath.log(c.constant) : 0) }
             @inline(always) func lanes(_ i: Int, _ count: Int) -> Lanes {
-                column.isConstant ? constantLog : FastMath.log(GapKernel.load(column, i, count))
+                if column.isConstant { return constantLog }
+                if let log = column.log { return GapKernel.load(Column(log), i, count) }
+                return FastMath.log(GapKernel.load(column, i, count))
             }
         }
         let logGH = LogColumn(x.gH), logGAlg = LogColumn(x.gAlg), logGI = LogColumn(x.gI)
