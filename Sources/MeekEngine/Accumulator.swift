@@ -20,49 +20,30 @@ final class MetricAccumulator {
         atOrBelow = [UInt64](repeating: 0, count: thresholds.count)
     }
 
-    /// Adds a column of a block in one pass: the finite values to the moments, the histogram
-    /// and the threshold counts (the first four compared at once, any further ones in a pass
-    /// each), ±∞ to the never / no-lead counts. Returns the block's moments.
+    /// Adds a column of a block: one vector pass for the moments, extremes, threshold
+    /// counts (the first four at once, any further ones in a pass each) and the never /
+    /// no-lead counts, then one pass counting the finite values' bins. Returns the block's
+    /// moments.
     func add(column: UnsafePointer<Double>, count n: Int) -> BlockSums {
-        // While the histogram keeps exact values (a point prior, or its first values) they go
-        // through it one by one; after that its bins are counted with the state in registers.
-        if histogram.keepsAtoms { return add(column: column, count: n, into: ExactValues(histogram: histogram)).sums }
-        let (sums, bins) = add(column: column, count: n, into: histogram.bins())
-        histogram.finish(bins)
-        return sums
-    }
-
-    /// The column loop, specialised for each sink; returns the sink's final state.
-    @inline(never)
-    private func add<Sink: FiniteValueSink>(column: UnsafePointer<Double>, count n: Int,
-                                            into start: Sink) -> (sums: BlockSums, sink: Sink) {
-        var sink = start
-        var running = BlockSums.Running()
-        var neverCount: UInt64 = 0, noLeadCount: UInt64 = 0
         var limits = SIMD4<Double>(repeating: -.infinity)  // never ≤ for unused lanes
         for (k, t) in thresholds.prefix(4).enumerated() { limits[k] = t }
-        var below = SIMD4<Int64>()
-        for i in 0..<n {
-            let v = column[i]
-            if v.isFinite {
-                running.add(v)
-                sink.add(v)
-                below = below.replacing(with: below &+ 1, where: SIMD4(repeating: v) .<= limits)
-            } else if v > 0 {
-                neverCount &+= 1
-            } else {
-                noLeadCount &+= 1
-            }
-        }
-        never &+= neverCount
-        noLead &+= noLeadCount
-        for k in thresholds.indices.prefix(4) { atOrBelow[k] &+= UInt64(below[k]) }
+        let scan = ColumnScan(column, count: n, limits: limits)
+        never &+= scan.never
+        noLead &+= scan.noLead
+        for k in thresholds.indices.prefix(4) { atOrBelow[k] &+= UInt64(scan.below[k]) }
         for k in thresholds.indices.dropFirst(4) {
             var c: UInt64 = 0
             for i in 0..<n where column[i].isFinite && column[i] <= thresholds[k] { c &+= 1 }
             atOrBelow[k] &+= c
         }
-        return (running.finish(), sink)
+        // While the histogram keeps exact values (a point prior, or its first values) they go
+        // through it one by one.
+        if histogram.keepsAtoms {
+            for i in 0..<n where column[i].isFinite { histogram.add(column[i]) }
+        } else {
+            histogram.count(column: column, count: n, finite: scan.finite, minimum: scan.minimum, maximum: scan.maximum)
+        }
+        return scan.sums
     }
 
     func merge(_ other: MetricAccumulator) {
@@ -75,29 +56,13 @@ final class MetricAccumulator {
 
 /// Count, mean and sum of squared deviations of one metric's finite values over one block
 /// of draws. Within a block the sums are of deviations from the block's first finite value
-/// (stable without a division per value); blocks are combined in block order (Chan et al.'s
+/// (stable without a division per value; `ColumnScan`); blocks are combined in block order (Chan et al.'s
 /// pairwise update), so means and standard deviations are bit-identical for any thread
 /// count.
 struct BlockSums: Sendable {
     var count = 0.0
     var mean = 0.0
     var m2 = 0.0
-
-    /// Shifted sums of one block, turned into (count, mean, m2) by `finish`.
-    struct Running {
-        var n = 0.0, shift = 0.0, s1 = 0.0, s2 = 0.0
-        @inline(always) mutating func add(_ x: Double) {
-            if n == 0 { shift = x }
-            n += 1
-            let d = x - shift
-            s1 += d
-            s2 += d * d
-        }
-        func finish() -> BlockSums {
-            guard n > 0 else { return BlockSums() }
-            return BlockSums(count: n, mean: shift + s1 / n, m2: max(s2 - s1 * s1 / n, 0))
-        }
-    }
 
     mutating func combine(_ o: BlockSums) {
         guard o.count > 0 else { return }
@@ -110,13 +75,66 @@ struct BlockSums: Sendable {
     }
 }
 
-/// Where a column's finite values go: the histogram's counting state (`Histogram.Bins`), or
-/// the histogram itself, value by value, while it keeps exact values.
-protocol FiniteValueSink { mutating func add(_ v: Double) }
+/// One pass over a column, four values at a time: the finite values' count, moments
+/// (deviations from the first finite value, summed per lane, the lanes added in a fixed
+/// order), minimum and maximum; how many are at or below each of four limits; and the
+/// counts of +∞ (never) and of −∞ or NaN (no lead).
+struct ColumnScan {
+    var finite: UInt64 = 0, never: UInt64 = 0, noLead: UInt64 = 0
+    var minimum = Double.infinity, maximum = -Double.infinity
+    var below = SIMD4<Int64>()
+    var sums = BlockSums()
 
-extension Histogram.Bins: FiniteValueSink {}
+    typealias Lanes = SIMD4<Double>
+    typealias Counts = SIMD4<Int64>
 
-struct ExactValues: FiniteValueSink {
-    let histogram: Histogram
-    func add(_ v: Double) { histogram.add(v) }
+    @inline(never)
+    init(_ column: UnsafePointer<Double>, count n: Int, limits: Lanes) {
+        var first = 0
+        while first < n, !column[first].isFinite { first += 1 }
+        let shift = first < n ? column[first] : 0
+        var s1 = Lanes(), s2 = Lanes(), count = Counts(), neverCount = Counts()
+        var lo = Lanes(repeating: .infinity), hi = Lanes(repeating: -.infinity)
+        var b0 = Counts(), b1 = Counts(), b2 = Counts(), b3 = Counts()
+        let l0 = Lanes(repeating: limits[0]), l1 = Lanes(repeating: limits[1])
+        let l2 = Lanes(repeating: limits[2]), l3 = Lanes(repeating: limits[3])
+        @inline(always) func add(_ v: Lanes, valid: SIMDMask<Counts>) {
+            let isFinite = valid .& (v.replacing(with: -v, where: v .< 0) .< .infinity)
+            let d = (v - shift).replacing(with: 0, where: .!isFinite)
+            s1 += d
+            s2 += d * d
+            count = count.replacing(with: count &+ 1, where: isFinite)
+            neverCount = neverCount.replacing(with: neverCount &+ 1, where: valid .& (v .== .infinity))
+            lo = lo.replacing(with: v, where: isFinite .& (v .< lo))
+            hi = hi.replacing(with: v, where: isFinite .& (v .> hi))
+            // Lane k of b_j counts values ≤ limit j (+∞ exceeds every limit; −∞ and NaN
+            // are masked).
+            b0 = b0.replacing(with: b0 &+ 1, where: isFinite .& (v .<= l0))
+            b1 = b1.replacing(with: b1 &+ 1, where: isFinite .& (v .<= l1))
+            b2 = b2.replacing(with: b2 &+ 1, where: isFinite .& (v .<= l2))
+            b3 = b3.replacing(with: b3 &+ 1, where: isFinite .& (v .<= l3))
+        }
+        let all = SIMDMask<Counts>(repeating: true)
+        var i = 0
+        while i + 4 <= n {
+            add(UnsafeRawPointer(column + i).loadUnaligned(as: Lanes.self), valid: all)
+            i += 4
+        }
+        if i < n {
+            var v = Lanes(), valid = SIMDMask<Counts>(repeating: false)
+            for k in 0..<(n - i) { v[k] = column[i + k]; valid[k] = true }
+            add(v, valid: valid)
+        }
+        finite = UInt64(count.wrappedSum())
+        never = UInt64(neverCount.wrappedSum())
+        noLead = UInt64(n) - finite - never
+        minimum = Swift.min(Swift.min(lo[0], lo[1]), Swift.min(lo[2], lo[3]))
+        maximum = Swift.max(Swift.max(hi[0], hi[1]), Swift.max(hi[2], hi[3]))
+        below = Counts(b0.wrappedSum(), b1.wrappedSum(), b2.wrappedSum(), b3.wrappedSum())
+        if finite > 0 {
+            let m = Double(finite)
+            let t1 = (s1[0] + s1[1]) + (s1[2] + s1[3]), t2 = (s2[0] + s2[1]) + (s2[2] + s2[3])
+            sums = BlockSums(count: m, mean: shift + t1 / m, m2: Swift.max(t2 - t1 * t1 / m, 0))
+        }
+    }
 }

@@ -27,10 +27,13 @@ final class Histogram {
     @exclusivity(unchecked) fileprivate(set) var atoms: [(value: Double, count: UInt64)]? = []
     @exclusivity(unchecked) private var lastAtom = 0
 
-    /// The page tables the hot path writes through (no array bounds or uniqueness checks);
-    /// `pages` and `negativePages` mirror them for reading.
-    fileprivate let positiveTable: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
-    fileprivate let negativeTable: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
+    /// The page table the hot path writes through (no array bounds or uniqueness checks),
+    /// indexed by a value's top 12 bits (sign and exponent): positive values' pages at
+    /// 0..<2048, negative values' at 2048..<4096. Exponents 0 (zeros, subnormals) and 2047
+    /// (±∞, NaN) never get a page. `pages` and `negativePages` mirror it for reading.
+    fileprivate let table: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
+    fileprivate var positiveTable: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?> { table }
+    fileprivate var negativeTable: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?> { table + 2048 }
 
     /// `mantissaBits` 13 (the default, relative bin width 1.2e-4) for reported metrics; the
     /// drawn inputs use 8 (3.9e-3, pages of 2 KiB that stay in cache).
@@ -40,16 +43,13 @@ final class Histogram {
         shift = UInt64(52 - mantissaBits)
         pages = [UnsafeMutablePointer<UInt64>?](repeating: nil, count: Self.pageCount)
         negativePages = pages
-        positiveTable = .allocate(capacity: Self.pageCount)
-        positiveTable.initialize(repeating: nil, count: Self.pageCount)
-        negativeTable = .allocate(capacity: Self.pageCount)
-        negativeTable.initialize(repeating: nil, count: Self.pageCount)
+        table = .allocate(capacity: 4096)
+        table.initialize(repeating: nil, count: 4096)
     }
 
     deinit {
         for p in pages + negativePages { p?.deallocate() }
-        positiveTable.deallocate()
-        negativeTable.deallocate()
+        table.deallocate()
     }
 
     fileprivate func syncPages() {
@@ -72,10 +72,9 @@ final class Histogram {
     var keepsAtoms: Bool { atoms != nil }
 
     /// The counting state (`bins()`, then `finish`): `add` for one value, and
-    /// `MetricAccumulator.add(column:)` for a column once the histogram keeps no atoms.
+    /// `count(column:…)` for a column once the histogram keeps no atoms.
     struct Bins {
-        let positive: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
-        let negative: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
+        let table: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
         let shift: UInt64
         let mask: UInt64
         var minimum, maximum: Double
@@ -83,45 +82,62 @@ final class Histogram {
         /// Pages allocated while counting: the histogram's page arrays need a sync.
         var newPages = false
 
+        /// One finite value: its bin, the count, the minimum and maximum.
         @inline(always) mutating func add(_ v: Double) {
             count &+= 1
             minimum = v < minimum ? v : minimum
             maximum = v > maximum ? v : maximum
-            let bits = v.magnitude.bitPattern
-            let exponent = Int(bits &>> 52)
-            let table = v > 0 ? positive : negative
-            if exponent != 0, let page = table[exponent] {
+            addBin(v)
+        }
+
+        /// Only the bin of `v` (a zero or subnormal to its count; ±∞ and NaN nowhere).
+        @inline(always) mutating func addBin(_ v: Double) {
+            let bits = v.bitPattern
+            if let page = table[Int(bits &>> 52)] {
                 page[Int((bits &>> shift) & mask)] &+= 1
                 return
             }
             // Out of line, and without access to `self`, so that the common case keeps the
             // state in registers.
-            switch Self.addRare(v, table: table, shift: shift, mask: mask) {
+            switch Self.addRare(bits, table: table, shift: shift, mask: mask) {
             case .zero: zeros &+= 1
             case .tiny: tiny &+= 1
             case .newPage: newPages = true
+            case .notFinite: break
             }
         }
 
-        enum Rare { case zero, tiny, newPage }
+        enum Rare { case zero, tiny, newPage, notFinite }
 
-        /// A zero, a subnormal, or a value whose page does not exist yet (allocated here).
-        @inline(never) static func addRare(_ v: Double, table: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>,
+        /// A zero, a subnormal, ±∞ or NaN, or a value whose page does not exist yet
+        /// (allocated here).
+        @inline(never) static func addRare(_ bits: UInt64, table: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>,
                                            shift: UInt64, mask: UInt64) -> Rare {
-            let bits = v.magnitude.bitPattern
-            let exponent = Int(bits &>> 52)
-            if exponent == 0 { return v == 0 ? .zero : .tiny }
+            let exponent = (bits &>> 52) & 0x7ff
+            if exponent == 0x7ff { return .notFinite }
+            if exponent == 0 { return bits & ((1 << 63) - 1) == 0 ? .zero : .tiny }
             let page = UnsafeMutablePointer<UInt64>.allocate(capacity: Int(mask) + 1)
             page.initialize(repeating: 0, count: Int(mask) + 1)
             page[Int((bits &>> shift) & mask)] = 1
-            table[exponent] = page
+            table[Int(bits &>> 52)] = page
             return .newPage
         }
     }
 
     func bins() -> Bins {
-        Bins(positive: positiveTable, negative: negativeTable, shift: shift, mask: UInt64(binsPerPage - 1),
-             minimum: minimum, maximum: maximum)
+        Bins(table: table, shift: shift, mask: UInt64(binsPerPage - 1), minimum: minimum, maximum: maximum)
+    }
+
+    /// Counts a column's finite values into their bins, given their number, minimum and
+    /// maximum (from `ColumnScan`); the histogram must keep no atoms.
+    @inline(never)
+    func count(column: UnsafePointer<Double>, count n: Int, finite: UInt64, minimum lo: Double, maximum hi: Double) {
+        var b = bins()
+        for i in 0..<n { b.addBin(column[i]) }
+        b.count &+= finite
+        b.minimum = Swift.min(b.minimum, lo)
+        b.maximum = Swift.max(b.maximum, hi)
+        finish(b)
     }
 
     /// Takes back the state of `bins()` after counting.

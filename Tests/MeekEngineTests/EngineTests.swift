@@ -173,6 +173,37 @@ final class CollectingSink: DrawSink, @unchecked Sendable {
         for k in stride(from: 0, to: 20_000, by: 101) { #expect(x.orderStatistic(UInt64(k)) == y.orderStatistic(UInt64(k))) }
     }
 
+    /// The accumulator's column path (vector scan, then bins) against one value at a time:
+    /// counts, thresholds, extremes and bins exactly, mean and m2 to rounding; with ±∞,
+    /// NaN, zeros, subnormals, negatives and a length that is not a multiple of four.
+    @Test func columnPathMatchesValueByValue() {
+        var g = SplitMix64(9)
+        let specials: [Double] = [.infinity, -.infinity, .nan, 0, -0.0, 1e-310, -3]
+        let values = (0..<8191).map { i -> Double in
+            if i % 37 == 5 { return specials[i % specials.count] }
+            return Double(g.next() >> 11) / Double(1 << 53) * 50 - 10
+        }
+        let thresholds = [-5.0, 0, 7.5, 20, 30, 100]
+        let acc = MetricAccumulator(thresholds: thresholds)
+        // Past the exact-values phase, so the column goes through the scan and the bins.
+        for v in [1.0, 2, 3, 4, 5, 6, 7, 8, 9] { acc.histogram.add(v) }
+        let sums = values.withUnsafeBufferPointer { acc.add(column: $0.baseAddress!, count: $0.count) }
+        let reference = Histogram()
+        for v in [1.0, 2, 3, 4, 5, 6, 7, 8, 9] { reference.add(v) }
+        let finite = values.filter(\.isFinite)
+        finite.forEach(reference.add)
+        #expect(acc.never == UInt64(values.filter { $0 == .infinity }.count))
+        #expect(acc.noLead == UInt64(values.count - finite.count) - acc.never)
+        for (k, t) in thresholds.enumerated() { #expect(acc.atOrBelow[k] == UInt64(finite.filter { $0 <= t }.count)) }
+        let x = acc.histogram.cumulative(), y = reference.cumulative()
+        #expect(x.total == y.total && x.bins.count == y.bins.count && x.minimum == y.minimum && x.maximum == y.maximum)
+        for k in stride(from: 0, to: Int(y.total), by: 61) { #expect(x.orderStatistic(UInt64(k)) == y.orderStatistic(UInt64(k))) }
+        let mean = finite.reduce(0, +) / Double(finite.count)
+        let m2 = finite.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        #expect(sums.count == Double(finite.count))
+        #expect(abs(sums.mean - mean) < 1e-12 * abs(mean) && abs(sums.m2 / m2 - 1) < 1e-12)
+    }
+
     @Test func fewDistinctValuesAreExact() {
         let h = Histogram()
         for i in 0..<1000 { h.add([3.3589, 0.1, 7.0][i % 3]) }
