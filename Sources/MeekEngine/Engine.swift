@@ -17,6 +17,9 @@ public struct RunConfiguration: Sendable {
     /// Draws per block: the unit of work and of random streams. Part of the
     /// reproducibility contract: the same (seed, sampler, block size) give the same draws.
     public static let blockSize = 8192
+    /// Draws a worker carries through inputs, model and accumulation at a time (a block's
+    /// uniforms are drawn at once): small enough for its buffers to stay in a core's L2.
+    static let partSize = 1024
 
     /// The "inputs as drawn" table (a check that the prior file says what was meant)
     /// summarises the first 128 blocks, 1,048,576 draws: at its 2^-8 resolution more
@@ -155,9 +158,12 @@ public enum Engine {
             }
             let design = config.design(plan)
             let n = RunConfiguration.blockSize
-            let buffers = BlockBuffers(plan: plan, stride: n)
+            // A block's uniforms are drawn at once; its inputs, metrics and sums go in parts of
+            // `RunConfiguration.partSize` draws, whose buffers stay in the core's cache.
+            let p = RunConfiguration.partSize
+            let buffers = BlockBuffers(plan: plan, stride: p, uStride: n)
             let slotValues = buffers.values, scenarioOf = buffers.scenarioOf
-            let values = UnsafeMutablePointer<Double>.allocate(capacity: max(metricCount, 1) * n)
+            let values = UnsafeMutablePointer<Double>.allocate(capacity: max(metricCount, 1) * p)
             let rowWidth = columns.count
             let saved = sink == nil ? nil : UnsafeMutablePointer<Double>.allocate(capacity: n * rowWidth)
             defer {
@@ -167,35 +173,51 @@ public enum Engine {
             let inputs = layout.inputs(buffers)
             var scenarioCounts = [Int](repeating: 0, count: plan.scenarios.count)
             var firstError: DrawError?
+            var blockSums = [BlockSums](repeating: BlockSums(), count: valueCount)
             while true {
                 let b = nextBlock.wrappingAdd(1, ordering: .relaxed).oldValue
                 if b >= range.upperBound || b > firstErrorBlock.load(ordering: .relaxed) { break }
                 let first = b * n
                 let count = min(n, config.draws - first)
-                design.fill(buffers.u, block: b, first: first, count: count, stride: n)
+                design.fill(buffers.blockUniforms, block: b, first: first, count: count, stride: n)
                 // Every input's value where the inputs-as-drawn table or the saved draws show
                 // them; elsewhere only what the model reads (a lean block).
-                let allValues = b < RunConfiguration.inputSummaryBlocks || sink != nil || layout.needsAllValues
-                if var error = plan.drawBlock(buffers, count: count, allValues: allValues) {
-                    error.draw += first
-                    if firstError == nil || error.draw < firstError!.draw { firstError = error }
-                    _ = firstErrorBlock.min(b, ordering: .relaxed)
-                    continue
-                }
-                for i in 0..<count { scenarioCounts[Int(scenarioOf[i])] += 1 }
-                layout.evaluate(inputs, columns: slotValues, stride: n, count: count, into: values)
-                // Accumulate each value column: the metrics, then the uncertain inputs.
-                for m in 0..<(b < RunConfiguration.inputSummaryBlocks ? valueCount : metricCount) {
-                    let column = m < metricCount ? values + m * n : slotValues + savedInputs[m - metricCount] * n
-                    sharedSums[(b - range.lowerBound) * valueCount + m] = accumulators[m].add(column: column, count: count)
-                }
-                if let saved, let sink, firstError == nil {
-                    for i in 0..<count {
-                        var c = saved + i * rowWidth
-                        if mixture { c.pointee = Double(scenarioOf[i]); c += 1 }
-                        for slot in savedInputs { c.pointee = slotValues[slot * n + i]; c += 1 }
-                        for m in 0..<metricCount { c[m] = values[m * n + i] }
+                let withInputs = b < RunConfiguration.inputSummaryBlocks
+                let allValues = withInputs || sink != nil || layout.needsAllValues
+                let accumulated = withInputs ? valueCount : metricCount
+                for m in 0..<accumulated { blockSums[m] = BlockSums() }
+                var failed = false
+                var start = 0
+                while start < count {
+                    let part = min(p, count - start)
+                    buffers.window(at: start)
+                    if var error = plan.drawBlock(buffers, count: part, allValues: allValues) {
+                        error.draw += first + start
+                        if firstError == nil || error.draw < firstError!.draw { firstError = error }
+                        _ = firstErrorBlock.min(b, ordering: .relaxed)
+                        failed = true
+                        break
                     }
+                    for i in 0..<part { scenarioCounts[Int(scenarioOf[i])] += 1 }
+                    layout.evaluate(inputs, columns: slotValues, stride: p, count: part, into: values)
+                    // Accumulate each value column: the metrics, then the uncertain inputs.
+                    for m in 0..<accumulated {
+                        let column = m < metricCount ? values + m * p : slotValues + savedInputs[m - metricCount] * p
+                        blockSums[m].combine(accumulators[m].add(column: column, count: part))
+                    }
+                    if let saved {
+                        for i in 0..<part {
+                            var c = saved + (start + i) * rowWidth
+                            if mixture { c.pointee = Double(scenarioOf[i]); c += 1 }
+                            for slot in savedInputs { c.pointee = slotValues[slot * p + i]; c += 1 }
+                            for m in 0..<metricCount { c[m] = values[m * p + i] }
+                        }
+                    }
+                    start += part
+                }
+                if failed { continue }
+                for m in 0..<accumulated { sharedSums[(b - range.lowerBound) * valueCount + m] = blockSums[m] }
+                if let saved, let sink, firstError == nil {
                     sink.write(block: b, firstDraw: first, rows: count,
                                values: UnsafeBufferPointer(start: saved, count: count * rowWidth))
                 }

@@ -459,30 +459,36 @@ struct Plan: Sendable {
     /// derived input is outside its domain, if any; which draw that is does not depend on
     /// `allValues` (inputs the model reads as logs are checked through their logs).
     func drawBlock(_ b: BlockBuffers, count: Int, allValues: Bool = true) -> DrawError? {
-        let u = b.u, stride = b.stride, scenarioOf = b.scenarioOf
-        // Scenario of each draw, and the draws of each scenario.
-        for s in scenarios.indices { b.members[s].removeAll(keepingCapacity: true) }
+        let u = b.u, stride = b.stride, uStride = b.uStride, scenarioOf = b.scenarioOf
+        // Scenario of each draw, and the draws of each scenario, without branches (the
+        // choice is random: a branch on it would be mispredicted half the time).
+        for s in scenarios.indices { b.memberCounts[s] = 0 }
         if cumulativeWeights.count > 1 {
-            for i in 0..<count {
-                let pick = u[i]
-                var s = 0
-                while s < cumulativeWeights.count - 1, pick >= cumulativeWeights[s] { s += 1 }
-                scenarioOf[i] = Int32(s)
-                b.members[s].append(Int32(i))
+            let bounds = cumulativeWeights.dropLast()
+            bounds.withContiguousStorageIfAvailable { bounds in
+                for i in 0..<count {
+                    let pick = u[i]
+                    var s = 0
+                    for w in bounds { s &+= pick >= w ? 1 : 0 }
+                    scenarioOf[i] = Int32(s)
+                    b.members[s * stride + b.memberCounts[s]] = Int32(i)
+                    b.memberCounts[s] &+= 1
+                }
             }
         } else {
             for i in 0..<count { scenarioOf[i] = 0 }
+            b.memberCounts[0] = count
         }
         if !copulaDims.isEmpty {
             let k = copulaDims.count
             var z = [Double](repeating: 0, count: k)
             for i in 0..<count {
-                for a in 0..<k { z[a] = gsl_cdf_ugaussian_Pinv(u[copulaDims[a] * stride + i]) }
+                for a in 0..<k { z[a] = gsl_cdf_ugaussian_Pinv(u[copulaDims[a] * uStride + i]) }
                 for a in (0..<k).reversed() {  // in place, last row first (L is lower triangular)
                     var sum = 0.0
                     for c in 0...a { sum += cholesky[a][c] * z[c] }
                     let p = gsl_cdf_ugaussian_P(sum)
-                    u[copulaDims[a] * stride + i] = Swift.min(Swift.max(p, Double.leastNormalMagnitude), 1.0.nextDown)
+                    u[copulaDims[a] * uStride + i] = Swift.min(Swift.max(p, Double.leastNormalMagnitude), 1.0.nextDown)
                 }
             }
         }
@@ -511,10 +517,10 @@ struct Plan: Sendable {
         for (slot, key) in sharedChecked { check(slot, key, scenarios[0], count: count, at: { $0 }) }
         for (s, scenario) in scenarios.enumerated() {
             let single = scenarios.count == 1
-            let members = b.members[s]
-            let m = single ? count : members.count
+            let idx = b.members + s * stride
+            let m = b.memberCounts[s]
             if m == 0 { continue }
-            members.withUnsafeBufferPointer { idx in
+            do {
                 @inline(always) func at(_ j: Int) -> Int { single ? j : Int(idx[j]) }
                 for f in scenario.fixed {
                     let col = b.values + f.slot * stride
@@ -631,27 +637,47 @@ struct Plan: Sendable {
         while j < m { logs[at(j)] = FastMath.log(col[at(j)]); j += 1 }
     }
 
-    @inline(always) private func u(_ b: BlockBuffers, _ dim: Int) -> UnsafeMutablePointer<Double> { b.u + dim * b.stride }
+    @inline(always) private func u(_ b: BlockBuffers, _ dim: Int) -> UnsafeMutablePointer<Double> { b.u + dim * b.uStride }
 }
 
-/// One worker's buffers for `Plan.drawBlock`: the design's uniforms (`u[d·stride + i]`), each
-/// slot's values and logs, each draw's scenario, and the draws of each scenario.
+/// One worker's buffers for `Plan.drawBlock`: the design's uniforms (`u[d·uStride + i]`),
+/// each slot's values and logs (`values[k·stride + i]`), each draw's scenario, and the draws
+/// of each scenario. The uniforms may hold a whole block while the rest holds a part of it
+/// (`stride` < `uStride`): `window(at:)` points `u` at the part's first draw.
 final class BlockBuffers {
     let stride: Int
-    let u, values, logs: UnsafeMutablePointer<Double>
+    let uStride: Int
+    private(set) var u: UnsafeMutablePointer<Double>
+    let values, logs: UnsafeMutablePointer<Double>
+    private let uStorage: UnsafeMutablePointer<Double>
     let scenarioOf: UnsafeMutablePointer<Int32>
-    var members: [[Int32]]
+    /// The draws of scenario s: `members[s·stride ..< s·stride + memberCounts[s]]`.
+    let members: UnsafeMutablePointer<Int32>
+    let memberCounts: UnsafeMutablePointer<Int>
 
-    init(plan: Plan, stride: Int = RunConfiguration.blockSize) {
+    /// The uniforms of the whole block (the design fills them).
+    var blockUniforms: UnsafeMutablePointer<Double> { uStorage }
+
+    /// Points `u` at draw `first` of the block's uniforms.
+    func window(at first: Int) { u = uStorage + first }
+
+    init(plan: Plan, stride: Int = RunConfiguration.blockSize, uStride: Int? = nil) {
         self.stride = stride
-        u = .allocate(capacity: max(plan.dims, 1) * stride)
+        self.uStride = uStride ?? stride
+        uStorage = .allocate(capacity: max(plan.dims, 1) * self.uStride)
+        u = uStorage
         values = .allocate(capacity: max(plan.names.count, 1) * stride)
         logs = .allocate(capacity: max(plan.names.count, 1) * stride)
         scenarioOf = .allocate(capacity: stride)
-        members = [[Int32]](repeating: [], count: plan.scenarios.count)
+        members = .allocate(capacity: plan.scenarios.count * stride)
+        memberCounts = .allocate(capacity: plan.scenarios.count)
+        memberCounts.initialize(repeating: 0, count: plan.scenarios.count)
     }
 
-    deinit { u.deallocate(); values.deallocate(); logs.deallocate(); scenarioOf.deallocate() }
+    deinit {
+        uStorage.deallocate(); values.deallocate(); logs.deallocate(); scenarioOf.deallocate()
+        members.deallocate(); memberCounts.deallocate()
+    }
 }
 
 /// A drawn input outside the values the model accepts (possible only for derived inputs,

@@ -10,12 +10,13 @@ public enum StageTiming {
     public static func measure(_ config: RunConfiguration, draws: Int) -> [(stage: String, nanoseconds: Double)] {
         let plan = config.plan()
         let layout = BlockLayout(plan: plan, prior: config.prior, metrics: config.metrics)
-        let n = RunConfiguration.blockSize
+        let n = RunConfiguration.blockSize, p = RunConfiguration.partSize
         let blocks = max(1, draws / n)
         let design = config.design(plan)
-        let buffers = BlockBuffers(plan: plan, stride: n)
+        // As a run: a block's uniforms at once, the rest in parts.
+        let buffers = BlockBuffers(plan: plan, stride: p, uStride: n)
         let slots = buffers.values
-        let values = UnsafeMutablePointer<Double>.allocate(capacity: config.metrics.count * n)
+        let values = UnsafeMutablePointer<Double>.allocate(capacity: config.metrics.count * p)
         defer { values.deallocate() }
         let inputs = layout.inputs(buffers)
         let inputSlots = config.prior.uncertainInputs.map { plan.names.firstIndex(of: $0)! }
@@ -26,21 +27,25 @@ public enum StageTiming {
         for b in 0..<blocks {
             var t0 = DispatchTime.now().uptimeNanoseconds
             func lap(_ k: Int) { let t = DispatchTime.now().uptimeNanoseconds; times[k] += t - t0; t0 = t }
-            design.fill(buffers.u, block: b, first: b * n, count: n, stride: n)
+            design.fill(buffers.blockUniforms, block: b, first: b * n, count: n, stride: n)
             lap(0)
-            // As a run: lean blocks past the inputs-as-drawn table's.
-            _ = plan.drawBlock(buffers, count: n, allValues: b < RunConfiguration.inputSummaryBlocks || layout.needsAllValues)
-            lap(1)
-            layout.evaluate(inputs, columns: slots, stride: n, count: n, into: values)
-            lap(2)
-            for (m, accumulator) in accumulators.enumerated() where m < config.metrics.count {
-                _ = accumulator.add(column: values + m * n, count: n)
+            for start in stride(from: 0, to: n, by: p) {
+                buffers.window(at: start)
+                // Lean parts past the inputs-as-drawn table's blocks.
+                _ = plan.drawBlock(buffers, count: p, allValues: b < RunConfiguration.inputSummaryBlocks || layout.needsAllValues)
+                lap(1)
+                layout.evaluate(inputs, columns: slots, stride: p, count: p, into: values)
+                lap(2)
+                for (m, accumulator) in accumulators.enumerated() where m < config.metrics.count {
+                    _ = accumulator.add(column: values + m * p, count: p)
+                }
+                lap(3)
+                // Timed on every block: the cost per draw where a run pays it.
+                for (m, accumulator) in accumulators.enumerated() where m >= config.metrics.count {
+                    _ = accumulator.add(column: slots + inputSlots[m - config.metrics.count] * p, count: p)
+                }
+                lap(4)
             }
-            lap(3)
-            for (m, accumulator) in accumulators.enumerated() where m >= config.metrics.count {
-                _ = accumulator.add(column: slots + inputSlots[m - config.metrics.count] * n, count: n)
-            }
-            lap(4)
         }
         let total = Double(blocks * n)
         return zip(["uniforms (design)", "inputs (plan)", "gap model + metrics", "accumulate metrics",
