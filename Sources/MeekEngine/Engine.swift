@@ -22,9 +22,10 @@ public struct RunConfiguration: Sendable {
     static let partSize = 1024
 
     /// The "inputs as drawn" table (a check that the prior file says what was meant)
-    /// summarises the first 128 blocks, 1,048,576 draws: at its 2^-8 resolution more
-    /// draws change nothing, and skipping it later saves a third of the accumulation.
-    public static let inputSummaryBlocks = 128
+    /// summarises the first 32 blocks, 262,144 draws: the Monte Carlo error of its quantiles
+    /// (about 0.15% relative at q5 and q95 of a lognormal with σ = 0.3) is below its 2^-8
+    /// (0.39%) resolution, and later blocks compute only what the model reads.
+    public static let inputSummaryBlocks = 32
 
     /// Draws behind the inputs-as-drawn table.
     public var inputSummaryDraws: Int { min(draws, Self.inputSummaryBlocks * Self.blockSize) }
