@@ -464,16 +464,23 @@ struct Plan: Sendable {
         // choice is random: a branch on it would be mispredicted half the time).
         for s in scenarios.indices { b.memberCounts[s] = 0 }
         if cumulativeWeights.count > 1 {
-            let bounds = cumulativeWeights.dropLast()
-            bounds.withContiguousStorageIfAvailable { bounds in
-                for i in 0..<count {
-                    let pick = u[i]
-                    var s = 0
-                    for w in bounds { s &+= pick >= w ? 1 : 0 }
-                    scenarioOf[i] = Int32(s)
-                    b.members[s * stride + b.memberCounts[s]] = Int32(i)
+            // Four draws at a time, compared as vectors (a scalar comparison here compiles to
+            // a branch, mispredicted as often as the scenarios alternate).
+            let bounds = cumulativeWeights.dropLast().map { SIMD4<Double>(repeating: $0) }
+            var i = 0
+            while i < count {
+                let lanes = Swift.min(4, count - i)
+                var picks = SIMD4<Double>(repeating: 0)
+                for k in 0..<lanes { picks[k] = u[i + k] }
+                var chosen = SIMD4<Int64>()
+                for w in bounds { chosen = chosen.replacing(with: chosen &+ 1, where: picks .>= w) }
+                for k in 0..<lanes {
+                    let s = Int(chosen[k])
+                    scenarioOf[i + k] = Int32(truncatingIfNeeded: s)
+                    b.members[s * stride + b.memberCounts[s]] = Int32(truncatingIfNeeded: i + k)
                     b.memberCounts[s] &+= 1
                 }
+                i += 4
             }
         } else {
             for i in 0..<count { scenarioOf[i] = 0 }
