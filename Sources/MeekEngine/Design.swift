@@ -33,6 +33,23 @@ final class Design {
 
     deinit { if let sobol { gsl_qrng_free(UnsafeMutablePointer(sobol)) } }
 
+    /// Whether a block can be filled in consecutive parts (`fillPart`) with the same values:
+    /// plain Monte Carlo, whose stream runs draw by draw. Latin hypercube strata span the
+    /// whole block.
+    var fillsInParts: Bool { kind == .mc }
+
+    /// Plain Monte Carlo: the next `count` draws of block `block` into `u` (stride ≥ count),
+    /// starting the block's stream when `restart`. Consecutive parts give exactly the values
+    /// `fill` gives the whole block.
+    func fillPart(_ u: UnsafeMutablePointer<Double>, block: Int, restart: Bool, count: Int, stride: Int) {
+        precondition(kind == .mc, "only plain Monte Carlo fills a block in parts")
+        guard dims > 0 else { return }
+        if restart { rng.start(seed: seed, block: block) }
+        gaussianFlags.withUnsafeBufferPointer { g in
+            meek_fill_mc(rng.rng, u, count, stride, dims, g.baseAddress)
+        }
+    }
+
     /// Fills `u` (capacity ≥ dims·stride, stride ≥ count) for the `count` draws of block
     /// `block`, whose first draw has global index `first`.
     func fill(_ u: UnsafeMutablePointer<Double>, block: Int, first: Int, count: Int, stride: Int) {

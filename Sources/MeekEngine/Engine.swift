@@ -159,10 +159,12 @@ public enum Engine {
             }
             let design = config.design(plan)
             let n = RunConfiguration.blockSize
-            // A block's uniforms are drawn at once; its inputs, metrics and sums go in parts of
-            // `RunConfiguration.partSize` draws, whose buffers stay in the core's cache.
+            // A block's inputs, metrics and sums go in parts of `RunConfiguration.partSize`
+            // draws, whose buffers stay in the core's cache.
             let p = RunConfiguration.partSize
-            let buffers = BlockBuffers(plan: plan, stride: p, uStride: n)
+            // Plain Monte Carlo draws its uniforms part by part too (the same stream).
+            let inParts = design.fillsInParts
+            let buffers = BlockBuffers(plan: plan, stride: p, uStride: inParts ? p : n)
             let slotValues = buffers.values, scenarioOf = buffers.scenarioOf
             let values = UnsafeMutablePointer<Double>.allocate(capacity: max(metricCount, 1) * p)
             let rowWidth = columns.count
@@ -180,7 +182,7 @@ public enum Engine {
                 if b >= range.upperBound || b > firstErrorBlock.load(ordering: .relaxed) { break }
                 let first = b * n
                 let count = min(n, config.draws - first)
-                design.fill(buffers.blockUniforms, block: b, first: first, count: count, stride: n)
+                if !inParts { design.fill(buffers.blockUniforms, block: b, first: first, count: count, stride: n) }
                 // Every input's value where the inputs-as-drawn table or the saved draws show
                 // them; elsewhere only what the model reads (a lean block).
                 let withInputs = b < RunConfiguration.inputSummaryBlocks
@@ -191,7 +193,11 @@ public enum Engine {
                 var start = 0
                 while start < count {
                     let part = min(p, count - start)
-                    buffers.window(at: start)
+                    if inParts {
+                        design.fillPart(buffers.blockUniforms, block: b, restart: start == 0, count: part, stride: p)
+                    } else {
+                        buffers.window(at: start)
+                    }
                     if var error = plan.drawBlock(buffers, count: part, allValues: allValues) {
                         error.draw += first + start
                         if firstError == nil || error.draw < firstError!.draw { firstError = error }

@@ -13,8 +13,9 @@ public enum StageTiming {
         let n = RunConfiguration.blockSize, p = RunConfiguration.partSize
         let blocks = max(1, draws / n)
         let design = config.design(plan)
-        // As a run: a block's uniforms at once, the rest in parts.
-        let buffers = BlockBuffers(plan: plan, stride: p, uStride: n)
+        // As a run: in parts (the uniforms too, under plain Monte Carlo).
+        let inParts = design.fillsInParts
+        let buffers = BlockBuffers(plan: plan, stride: p, uStride: inParts ? p : n)
         let slots = buffers.values
         let values = UnsafeMutablePointer<Double>.allocate(capacity: config.metrics.count * p)
         defer { values.deallocate() }
@@ -27,10 +28,15 @@ public enum StageTiming {
         for b in 0..<blocks {
             var t0 = DispatchTime.now().uptimeNanoseconds
             func lap(_ k: Int) { let t = DispatchTime.now().uptimeNanoseconds; times[k] += t - t0; t0 = t }
-            design.fill(buffers.blockUniforms, block: b, first: b * n, count: n, stride: n)
+            if !inParts { design.fill(buffers.blockUniforms, block: b, first: b * n, count: n, stride: n) }
             lap(0)
             for start in stride(from: 0, to: n, by: p) {
-                buffers.window(at: start)
+                if inParts {
+                    design.fillPart(buffers.blockUniforms, block: b, restart: start == 0, count: p, stride: p)
+                    lap(0)
+                } else {
+                    buffers.window(at: start)
+                }
                 // Lean parts past the inputs-as-drawn table's blocks.
                 _ = plan.drawBlock(buffers, count: p, allValues: b < RunConfiguration.inputSummaryBlocks || layout.needsAllValues)
                 lap(1)
