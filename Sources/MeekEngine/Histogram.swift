@@ -32,6 +32,12 @@ final class Histogram {
     /// 0..<2048, negative values' at 2048..<4096. Exponents 0 (zeros, subnormals) and 2047
     /// (±∞, NaN) never get a page. `pages` and `negativePages` mirror it for reading.
     fileprivate let table: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
+    /// The column path counts into 32-bit pages (half the cache footprint of the 64-bit
+    /// ones), indexed like `table`, and adds them into `table`'s pages (`flush`) before
+    /// anything reads the counts, or before a 32-bit count could overflow.
+    private let hotTable: UnsafeMutablePointer<UnsafeMutablePointer<UInt32>?>
+    /// Values counted into the 32-bit pages since the last flush.
+    @exclusivity(unchecked) private var hotCount: UInt64 = 0
     fileprivate var positiveTable: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?> { table }
     fileprivate var negativeTable: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?> { table + 2048 }
 
@@ -45,11 +51,15 @@ final class Histogram {
         negativePages = pages
         table = .allocate(capacity: 4096)
         table.initialize(repeating: nil, count: 4096)
+        hotTable = .allocate(capacity: 4096)
+        hotTable.initialize(repeating: nil, count: 4096)
     }
 
     deinit {
         for p in pages + negativePages { p?.deallocate() }
         table.deallocate()
+        for i in 0..<4096 { hotTable[i]?.deallocate() }
+        hotTable.deallocate()
     }
 
     fileprivate func syncPages() {
@@ -129,15 +139,62 @@ final class Histogram {
     }
 
     /// Counts a column's finite values into their bins, given their number, minimum and
-    /// maximum (from `ColumnScan`); the histogram must keep no atoms.
+    /// maximum (from `ColumnScan`); the histogram must keep no atoms. Counts go to the
+    /// 32-bit pages.
     @inline(never)
     func count(column: UnsafePointer<Double>, count n: Int, finite: UInt64, minimum lo: Double, maximum hi: Double) {
-        var b = bins()
-        for i in 0..<n { b.addBin(column[i]) }
-        b.count &+= finite
-        b.minimum = Swift.min(b.minimum, lo)
-        b.maximum = Swift.max(b.maximum, hi)
-        finish(b)
+        if hotCount &+ UInt64(n) > UInt64(UInt32.max) { flush() }
+        hotCount &+= UInt64(n)
+        let hot = hotTable, shift = shift, mask = UInt64(binsPerPage - 1)
+        var zeroCount: UInt64 = 0, tinyCount: UInt64 = 0
+        for i in 0..<n {
+            let bits = column[i].bitPattern
+            if let page = hot[Int(bits &>> 52)] {
+                page[Int((bits &>> shift) & mask)] &+= 1
+                continue
+            }
+            switch Self.addRareHot(bits, table: hot, shift: shift, mask: mask) {
+            case .zero: zeroCount &+= 1
+            case .tiny: tinyCount &+= 1
+            case .newPage, .notFinite: break
+            }
+        }
+        count &+= finite
+        zeros &+= zeroCount
+        tiny &+= tinyCount
+        minimum = Swift.min(minimum, lo)
+        maximum = Swift.max(maximum, hi)
+    }
+
+    /// `Bins.addRare` for the 32-bit pages.
+    @inline(never) private static func addRareHot(_ bits: UInt64, table: UnsafeMutablePointer<UnsafeMutablePointer<UInt32>?>,
+                                                  shift: UInt64, mask: UInt64) -> Bins.Rare {
+        let exponent = (bits &>> 52) & 0x7ff
+        if exponent == 0x7ff { return .notFinite }
+        if exponent == 0 { return bits & ((1 << 63) - 1) == 0 ? .zero : .tiny }
+        let page = UnsafeMutablePointer<UInt32>.allocate(capacity: Int(mask) + 1)
+        page.initialize(repeating: 0, count: Int(mask) + 1)
+        page[Int((bits &>> shift) & mask)] = 1
+        table[Int(bits &>> 52)] = page
+        return .newPage
+    }
+
+    /// Adds the 32-bit pages' counts into the 64-bit pages and clears them.
+    func flush() {
+        guard hotCount > 0 else { return }
+        for i in 0..<4096 {
+            guard let hot = hotTable[i] else { continue }
+            if table[i] == nil {
+                let page = UnsafeMutablePointer<UInt64>.allocate(capacity: binsPerPage)
+                page.initialize(repeating: 0, count: binsPerPage)
+                table[i] = page
+            }
+            let page = table[i]!
+            for b in 0..<binsPerPage { page[b] &+= UInt64(hot[b]) }
+            hot.update(repeating: 0, count: binsPerPage)
+        }
+        hotCount = 0
+        syncPages()
     }
 
     /// Takes back the state of `bins()` after counting.
@@ -169,6 +226,8 @@ final class Histogram {
     /// Adds `other`'s counts into this histogram (same resolution).
     func merge(_ other: Histogram) {
         precondition(other.mantissaBits == mantissaBits)
+        flush()
+        other.flush()
         count &+= other.count
         zeros &+= other.zeros
         tiny &+= other.tiny
@@ -204,6 +263,7 @@ final class Histogram {
 
     /// The non-empty bins in increasing order, for quantile queries.
     func cumulative() -> CumulativeBins {
+        flush()
         var bins: [CumulativeBins.Bin] = []
         if let atoms {
             for (v, c) in atoms.sorted(by: { $0.value < $1.value }) { bins.append(.init(low: v, high: v, count: c)) }
@@ -302,6 +362,7 @@ struct CumulativeBins {
 
 extension Histogram {
     func encode(into w: inout ByteWriter) {
+        flush()
         w.int(mantissaBits)
         w.uint(count); w.uint(zeros); w.uint(tiny)
         w.double(minimum); w.double(maximum)
