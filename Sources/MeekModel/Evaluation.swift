@@ -77,7 +77,7 @@ extension GapModel {
         return Outcome(
             peak: peak,
             peakYear: peak.time.year(start: parameters.startYear),
-            sprtTokensAtPeak: tp.map(sprtTokens(at:)),
+            sprtTokensAtPeak: { if case .attained(_, let g) = peak { sprtTokens(gap: g) } else { nil } }(),
             convergence: metrics.gapThresholds.map { ($0, convergence($0, peak: peak)) },
             inferenceParity: inferenceParity,
             inferenceGapAtPeak: tp.map(inferenceGap(at:)),

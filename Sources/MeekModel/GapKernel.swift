@@ -268,7 +268,7 @@ public enum GapKernel {
                 case .noLead: value = -.infinity
                 }
             case .sprtTokensAtPeak:
-                if case .attained(let t, _) = peak { value = model.sprtTokens(at: t) } else { value = encoded(peak.time) }
+                if case .attained(_, let g) = peak { value = model.sprtTokens(gap: g) } else { value = encoded(peak.time) }
             case .inferenceGapAtPeak:
                 if case .attained(let t, _) = peak { value = model.inferenceGap(at: t) } else { value = encoded(peak.time) }
             case .inferenceParity: value = encoded(model.inferenceParity)
@@ -355,7 +355,7 @@ struct Derived {
         // Equal budgets (ρ = 0, the common case): ΔL(0) is −0 exactly as computed (tested).
         let gap0 = all(rho .== 0) ? Lanes(repeating: -0.0) : gap(at: Lanes(repeating: 0))
         let ts = (FastMath.log1p(b / a) - alpha * rho) / (alpha * b)
-        let gts = gap(at: ts)
+        let gts = FastMath.exp(logK - c * ts) * (b / (a + b))  // GapModel.stationaryPeakGap
         let useTs = (ts .> 0) .& (gts .> gap0)
         return PeakLanes(time: FastMath.blend(Lanes(repeating: 0), ts, useTs), gap: FastMath.blend(gap0, gts, useTs))
     }

@@ -158,10 +158,10 @@ public struct GapModel: Sendable, Hashable {
 
     /// SPRT tokens an ideal observer (scaled by the Bayes slowdown) needs to tell the two
     /// models apart at time t (eq. 16); `+∞` where ΔL(t) ≤ 0 (never distinguishable).
-    @inlinable public func sprtTokens(at t: Double) -> Double {
-        let gap = trainingGap(at: t)
-        return gap > 0 ? sprtNumerator / gap : .infinity
-    }
+    @inlinable public func sprtTokens(at t: Double) -> Double { sprtTokens(gap: trainingGap(at: t)) }
+
+    /// Tokens an ideal observer needs at a given training gap (`+∞` where it is ≤ 0).
+    @inlinable public func sprtTokens(gap: Double) -> Double { gap > 0 ? sprtNumerator / gap : .infinity }
 }
 
 /// `(1−e)·ln((1−e)/e) + e·ln(e/(1−e)) = (1 − 2e)·ln((1−e)/e)`: the SPRT numerator of

@@ -24,6 +24,14 @@ extension GapModel {
         return (FastMath.log1p(b / a) - alpha * logInitialLead) / (alpha * b)
     }
 
+    /// ΔL at the stationary point t* (before any stop) in closed form: there
+    /// alpha·(ln(Cs/Cm) + b·t*) = ln(1 + b/a), so 1 − e^(−u) = b/(a + b) and
+    /// ΔL(t*) = e^(ln K − c·t*)·b/(a + b) — one exp instead of an exp and an expm1, and no
+    /// rounding of u(t*). The block kernel computes the same expression.
+    @inlinable func stationaryPeakGap(at ts: Double) -> Double {
+        FastMath.exp(logK - c * ts) * (b / (a + b))
+    }
+
     /// The maximum of the training gap ΔL(t) over t ≥ 0: `peak_time` and `peak_gap`.
     ///
     /// With shared progress (a > 0) and growing investment (b > 0) this is MODEL.md's
@@ -46,7 +54,7 @@ extension GapModel {
         }
         var best = (time: 0.0, gap: trainingGap(at: 0))
         if let ts = stationaryPeakTime, ts > 0, ts < stop {
-            let g = trainingGap(at: ts)
+            let g = stationaryPeakGap(at: ts)
             if g > best.gap { best = (ts, g) }
         }
         if stop.isFinite {

@@ -37,7 +37,9 @@ import Testing
         guard case .attained(let tp, let gp) = model.trainingPeak else {
             Issue.record("\(name): no peak"); return
         }
-        #expect(model.trainingGap(at: tp) == gp)
+        // The peak gap is ΔL(t*)'s closed form: the gap evaluated at the rounded t* agrees
+        // to rounding.
+        #expect(abs(model.trainingGap(at: tp) - gp) <= 4 * gp.ulp)
         for i in 0...60_000 {
             let t = Double(i) * 0.001
             #expect(model.trainingGap(at: t) <= gp, "\(name): ΔL(\(t)) above the peak")
