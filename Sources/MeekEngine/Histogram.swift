@@ -120,13 +120,14 @@ final class Histogram {
         enum Rare { case zero, tiny, newPage, notFinite }
 
         /// A zero, a subnormal, ±∞ or NaN, or a value whose page does not exist yet
-        /// (allocated here).
-        @inline(never) static func addRare(_ bits: UInt64, table: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>,
-                                           shift: UInt64, mask: UInt64) -> Rare {
+        /// (allocated here), in 64-bit or 32-bit pages.
+        @inline(never) static func addRare<Count: FixedWidthInteger>(
+            _ bits: UInt64, table: UnsafeMutablePointer<UnsafeMutablePointer<Count>?>, shift: UInt64, mask: UInt64
+        ) -> Rare {
             let exponent = (bits &>> 52) & 0x7ff
             if exponent == 0x7ff { return .notFinite }
             if exponent == 0 { return bits & ((1 << 63) - 1) == 0 ? .zero : .tiny }
-            let page = UnsafeMutablePointer<UInt64>.allocate(capacity: Int(mask) + 1)
+            let page = UnsafeMutablePointer<Count>.allocate(capacity: Int(mask) + 1)
             page.initialize(repeating: 0, count: Int(mask) + 1)
             page[Int((bits &>> shift) & mask)] = 1
             table[Int(bits &>> 52)] = page
@@ -153,7 +154,7 @@ final class Histogram {
                 page[Int((bits &>> shift) & mask)] &+= 1
                 continue
             }
-            switch Self.addRareHot(bits, table: hot, shift: shift, mask: mask) {
+            switch Bins.addRare(bits, table: hot, shift: shift, mask: mask) {
             case .zero: zeroCount &+= 1
             case .tiny: tinyCount &+= 1
             case .newPage, .notFinite: break
@@ -164,19 +165,6 @@ final class Histogram {
         tiny &+= tinyCount
         minimum = Swift.min(minimum, lo)
         maximum = Swift.max(maximum, hi)
-    }
-
-    /// `Bins.addRare` for the 32-bit pages.
-    @inline(never) private static func addRareHot(_ bits: UInt64, table: UnsafeMutablePointer<UnsafeMutablePointer<UInt32>?>,
-                                                  shift: UInt64, mask: UInt64) -> Bins.Rare {
-        let exponent = (bits &>> 52) & 0x7ff
-        if exponent == 0x7ff { return .notFinite }
-        if exponent == 0 { return bits & ((1 << 63) - 1) == 0 ? .zero : .tiny }
-        let page = UnsafeMutablePointer<UInt32>.allocate(capacity: Int(mask) + 1)
-        page.initialize(repeating: 0, count: Int(mask) + 1)
-        page[Int((bits &>> shift) & mask)] = 1
-        table[Int(bits &>> 52)] = page
-        return .newPage
     }
 
     /// Adds the 32-bit pages' counts into the 64-bit pages and clears them.
