@@ -182,7 +182,7 @@ public enum Engine {
                 if b >= range.upperBound || b > firstErrorBlock.load(ordering: .relaxed) { break }
                 let first = b * n
                 let count = min(n, config.draws - first)
-                if !inParts { design.fill(buffers.blockUniforms, block: b, first: first, count: count, stride: n) }
+                if !inParts { design.fill(buffers.uniforms, block: b, first: first, count: count, stride: n) }
                 // Every input's value where the inputs-as-drawn table or the saved draws show
                 // them; elsewhere only what the model reads (a lean block).
                 let withInputs = b < RunConfiguration.inputSummaryBlocks
@@ -194,7 +194,7 @@ public enum Engine {
                 while start < count {
                     let part = min(p, count - start)
                     if inParts {
-                        design.fillPart(buffers.blockUniforms, block: b, restart: start == 0, count: part, stride: p)
+                        design.fillPart(buffers.uniforms, block: b, restart: start == 0, count: part, stride: p)
                     } else {
                         buffers.window(at: start)
                     }

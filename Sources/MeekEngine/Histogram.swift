@@ -72,76 +72,33 @@ final class Histogram {
     /// Adds one finite value (and records it while exact values are kept).
     func add(_ v: Double) {
         if atoms != nil { recordAtom(v) }
-        var b = bins()
-        b.add(v)
-        finish(b)
+        withUnsafePointer(to: v) { count(column: $0, count: 1, finite: 1, minimum: v, maximum: v) }
     }
 
     /// Whether the histogram still keeps exact values (`add` must then see every value);
     /// once it has seen more than 8 distinct values it never does again.
     var keepsAtoms: Bool { atoms != nil }
 
-    /// The counting state (`bins()`, then `finish`): `add` for one value, and
-    /// `count(column:…)` for a column once the histogram keeps no atoms.
-    struct Bins {
-        let table: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>
-        let shift: UInt64
-        let mask: UInt64
-        var minimum, maximum: Double
-        var zeros: UInt64 = 0, tiny: UInt64 = 0, count: UInt64 = 0
-        /// Pages allocated while counting: the histogram's page arrays need a sync.
-        var newPages = false
+    private enum Rare { case zero, tiny, newPage, notFinite }
 
-        /// One finite value: its bin, the count, the minimum and maximum.
-        @inline(always) mutating func add(_ v: Double) {
-            count &+= 1
-            minimum = v < minimum ? v : minimum
-            maximum = v > maximum ? v : maximum
-            addBin(v)
-        }
-
-        /// Only the bin of `v` (a zero or subnormal to its count; ±∞ and NaN nowhere).
-        @inline(always) mutating func addBin(_ v: Double) {
-            let bits = v.bitPattern
-            if let page = table[Int(bits &>> 52)] {
-                page[Int((bits &>> shift) & mask)] &+= 1
-                return
-            }
-            // Out of line, and without access to `self`, so that the common case keeps the
-            // state in registers.
-            switch Self.addRare(bits, table: table, shift: shift, mask: mask) {
-            case .zero: zeros &+= 1
-            case .tiny: tiny &+= 1
-            case .newPage: newPages = true
-            case .notFinite: break
-            }
-        }
-
-        enum Rare { case zero, tiny, newPage, notFinite }
-
-        /// A zero, a subnormal, ±∞ or NaN, or a value whose page does not exist yet
-        /// (allocated here), in 64-bit or 32-bit pages.
-        @inline(never) static func addRare<Count: FixedWidthInteger>(
-            _ bits: UInt64, table: UnsafeMutablePointer<UnsafeMutablePointer<Count>?>, shift: UInt64, mask: UInt64
-        ) -> Rare {
-            let exponent = (bits &>> 52) & 0x7ff
-            if exponent == 0x7ff { return .notFinite }
-            if exponent == 0 { return bits & ((1 << 63) - 1) == 0 ? .zero : .tiny }
-            let page = UnsafeMutablePointer<Count>.allocate(capacity: Int(mask) + 1)
-            page.initialize(repeating: 0, count: Int(mask) + 1)
-            page[Int((bits &>> shift) & mask)] = 1
-            table[Int(bits &>> 52)] = page
-            return .newPage
-        }
-    }
-
-    func bins() -> Bins {
-        Bins(table: table, shift: shift, mask: UInt64(binsPerPage - 1), minimum: minimum, maximum: maximum)
+    /// A zero, a subnormal, ±∞ or NaN, or a value whose 32-bit page does not exist yet
+    /// (allocated here). Out of line, and without access to `self`, so that the counting
+    /// loop keeps its state in registers.
+    @inline(never) private static func addRare(_ bits: UInt64, table: UnsafeMutablePointer<UnsafeMutablePointer<UInt32>?>,
+                                               shift: UInt64, mask: UInt64) -> Rare {
+        let exponent = (bits &>> 52) & 0x7ff
+        if exponent == 0x7ff { return .notFinite }
+        if exponent == 0 { return bits & ((1 << 63) - 1) == 0 ? .zero : .tiny }
+        let page = UnsafeMutablePointer<UInt32>.allocate(capacity: Int(mask) + 1)
+        page.initialize(repeating: 0, count: Int(mask) + 1)
+        page[Int((bits &>> shift) & mask)] = 1
+        table[Int(bits &>> 52)] = page
+        return .newPage
     }
 
     /// Counts a column's finite values into their bins, given their number, minimum and
-    /// maximum (from `ColumnScan`); the histogram must keep no atoms. Counts go to the
-    /// 32-bit pages.
+    /// maximum (from `ColumnScan`; `add` passes one value). Counts go to the 32-bit pages.
+    /// While the histogram keeps exact values, every value must come through `add`.
     @inline(never)
     func count(column: UnsafePointer<Double>, count n: Int, finite: UInt64, minimum lo: Double, maximum hi: Double) {
         if hotCount &+ UInt64(n) > UInt64(UInt32.max) { flush() }
@@ -154,7 +111,7 @@ final class Histogram {
                 page[Int((bits &>> shift) & mask)] &+= 1
                 continue
             }
-            switch Bins.addRare(bits, table: hot, shift: shift, mask: mask) {
+            switch Self.addRare(bits, table: hot, shift: shift, mask: mask) {
             case .zero: zeroCount &+= 1
             case .tiny: tinyCount &+= 1
             case .newPage, .notFinite: break
@@ -183,16 +140,6 @@ final class Histogram {
         }
         hotCount = 0
         syncPages()
-    }
-
-    /// Takes back the state of `bins()` after counting.
-    func finish(_ b: Bins) {
-        count &+= b.count
-        zeros &+= b.zeros
-        tiny &+= b.tiny
-        minimum = b.minimum
-        maximum = b.maximum
-        if b.newPages { syncPages() }
     }
 
     private func recordAtom(_ v: Double) {

@@ -564,9 +564,9 @@ struct Plan: Sendable {
         guard wantValue || wantLog else { return }
         /// Writes e^x (if the value is wanted) and x (if the log is) of draw j's x = `y(j)`.
         @inline(always) func writeExp(_ y: (Int) -> Double) {
-            var j = 0
             if wantLog { for j in 0..<m { logs[at(j)] = y(j) } }
             guard wantValue else { return }
+            var j = 0
             while j + 4 <= m {
                 let e = FastMath.exp(FastMath.Lanes(y(j), y(j + 1), y(j + 2), y(j + 3)))
                 for k in 0..<4 { col[at(j + k)] = e[k] }
@@ -656,23 +656,21 @@ final class BlockBuffers {
     let uStride: Int
     private(set) var u: UnsafeMutablePointer<Double>
     let values, logs: UnsafeMutablePointer<Double>
-    private let uStorage: UnsafeMutablePointer<Double>
+    /// What the design fills: a whole block's uniforms, or one part's.
+    let uniforms: UnsafeMutablePointer<Double>
     let scenarioOf: UnsafeMutablePointer<Int32>
     /// The draws of scenario s: `members[s·stride ..< s·stride + memberCounts[s]]`.
     let members: UnsafeMutablePointer<Int32>
     let memberCounts: UnsafeMutablePointer<Int>
 
-    /// The uniforms of the whole block (the design fills them).
-    var blockUniforms: UnsafeMutablePointer<Double> { uStorage }
-
     /// Points `u` at draw `first` of the block's uniforms.
-    func window(at first: Int) { u = uStorage + first }
+    func window(at first: Int) { u = uniforms + first }
 
     init(plan: Plan, stride: Int = RunConfiguration.blockSize, uStride: Int? = nil) {
         self.stride = stride
         self.uStride = uStride ?? stride
-        uStorage = .allocate(capacity: max(plan.dims, 1) * self.uStride)
-        u = uStorage
+        uniforms = .allocate(capacity: max(plan.dims, 1) * self.uStride)
+        u = uniforms
         values = .allocate(capacity: max(plan.names.count, 1) * stride)
         logs = .allocate(capacity: max(plan.names.count, 1) * stride)
         scenarioOf = .allocate(capacity: stride)
@@ -682,7 +680,7 @@ final class BlockBuffers {
     }
 
     deinit {
-        uStorage.deallocate(); values.deallocate(); logs.deallocate(); scenarioOf.deallocate()
+        uniforms.deallocate(); values.deallocate(); logs.deallocate(); scenarioOf.deallocate()
         members.deallocate(); memberCounts.deallocate()
     }
 }

@@ -28,11 +28,11 @@ public enum StageTiming {
         for b in 0..<blocks {
             var t0 = DispatchTime.now().uptimeNanoseconds
             func lap(_ k: Int) { let t = DispatchTime.now().uptimeNanoseconds; times[k] += t - t0; t0 = t }
-            if !inParts { design.fill(buffers.blockUniforms, block: b, first: b * n, count: n, stride: n) }
+            if !inParts { design.fill(buffers.uniforms, block: b, first: b * n, count: n, stride: n) }
             lap(0)
             for start in stride(from: 0, to: n, by: p) {
                 if inParts {
-                    design.fillPart(buffers.blockUniforms, block: b, restart: start == 0, count: p, stride: p)
+                    design.fillPart(buffers.uniforms, block: b, restart: start == 0, count: p, stride: p)
                     lap(0)
                 } else {
                     buffers.window(at: start)

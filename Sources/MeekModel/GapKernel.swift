@@ -202,28 +202,10 @@ public enum GapKernel {
         var iterations = 0
         while active > 0 && iterations < vectorIterations {
             var still = 0
-            var j = 0
-            // Two groups per step, so that the CPU has both dependency chains in flight.
-            while j + 2 <= active {
-                let g = Int(state.active[j]), h = Int(state.active[j + 1])
-                var sg = state.solves[g], sh = state.solves[h]
-                state.derived[g].crossingStep(&sg)
-                state.derived[h].crossingStep(&sh)
-                state.solves[g] = sg
-                state.solves[h] = sh
-                // Branch-free compaction: a mispredicted branch here would discard the
-                // next groups' work in flight.
-                state.active[still] = Int32(g)
-                still &+= all(sg.done) ? 0 : 1
-                state.active[still] = Int32(h)
-                still &+= all(sh.done) ? 0 : 1
-                j += 2
-            }
-            if j < active {
+            for j in 0..<active {
                 let g = Int(state.active[j])
                 state.derived[g].crossingStep(&state.solves[g])
-                state.active[still] = Int32(g)
-                still &+= all(state.solves[g].done) ? 0 : 1
+                if !all(state.solves[g].done) { state.active[still] = Int32(g); still += 1 }
             }
             active = still
             iterations += 1
