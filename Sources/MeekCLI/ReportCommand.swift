@@ -3,7 +3,7 @@ import Foundation
 import MeekEngine
 import MeekPriors
 import MeekReport
-import TOMLKit
+import MeekTOML
 
 /// `meek report DIR`: figures and one self-contained page from a run's results.
 public struct ReportCommand: ParsableCommand {
@@ -133,9 +133,9 @@ public struct ReportCommand: ParsableCommand {
     func loadClaims(_ path: String) throws -> ([Claim], [(figure: String, text: String)]) {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw UserError("\(path): cannot read the claims file") }
         let table: TOMLTable
-        do { table = try TOMLTable(string: text) } catch let e as TOMLParseError {
-            throw UserError("\(path):\(e.source.begin.line): \(e.description)")
-        } catch { throw UserError("\(path): \(error)") }
+        do throws(TOMLParseError) { table = try TOMLTable(string: text) } catch {
+            throw UserError("\(path):\(error.line): TOML syntax: \(error.message)")
+        }
         var notes: [(figure: String, text: String)] = []
         for (i, item) in (table["note"]?.array ?? TOMLArray()).enumerated() {
             guard let t = item.table, let figure = t["figure"]?.string, let text = t["text"]?.string else {
