@@ -87,9 +87,6 @@ public struct TOMLTable: Sendable, Equatable {
     public var isEmpty: Bool { keys.isEmpty }
     public var count: Int { keys.count }
 
-    /// The 1-based line that defined `key` in this table.
-    public func line(ofKey key: String) -> Int? { lines[key] }
-
     /// The line of the value at `path`, or of its nearest ancestor that exists (nil when
     /// not even the first component does). Components are keys, or for arrays the 1-based
     /// index as text: `["scenario", "2", "inputs", "g_h", "sigma"]` is key `sigma` in the
