@@ -302,7 +302,10 @@ struct Parser {
     /// A decimal integer or float: sign, integer part without leading zeros, then an
     /// optional fraction and exponent; underscores only between digits.
     func decimal(_ t: [UInt8], text: String, at start: Mark) throws(TOMLParseError) -> TOMLValue {
-        func invalid() -> TOMLParseError { error("invalid number '\(echo(text))'", at: start) }
+        func invalid() -> TOMLParseError {
+            t.contains(where: Self.isDigit) ? error("invalid number '\(echo(text))'", at: start)
+                : error("invalid value '\(echo(text))' (a string needs quotes)", at: start)
+        }
         var k = 0
         if t[k] == 0x2B || t[k] == 0x2D { k += 1 }
         // Runs of digits with single underscores between them, from k.

@@ -49,7 +49,7 @@ func tomlError(_ text: String) -> TOMLParseError? {
         ("s = \"a\u{1}b\"\n", 1, "control character \\u0001 in a string"),
         ("# bell \u{7}\n", 1, "control character \\u0007 in a comment"),
         ("a = 1\rb = 2\n", 1, "carriage return not followed by a line feed"),
-        ("b = maybe\n", 1, "invalid number 'maybe'"),
+        ("b = maybe\n", 1, "invalid value 'maybe' (a string needs quotes)"),
         // Echoed text stays on one line and short.
         ("\"a\\nb\" = 1\n\"a\\nb\" = 2\n", 2, "key 'a\\nb' is defined twice"),
         ("\(String(repeating: "k", count: 10_000)) 1\n", 1, "expected '=' after key '\(String(repeating: "k", count: 60))…'"),
