@@ -6,8 +6,9 @@
 // Dependency direction (top uses bottom, never the reverse):
 //
 //   meek (executable) → MeekCLI → MeekReport → MeekSensitivity → MeekEngine → MeekPriors → MeekModel
-//                              ↘ ArgumentParser                                      ↘ CGSL, TOMLKit
-//   MeekModel is pure (libm only). CGSL (GSL shim) is reached only through priors/engine.
+//                              ↘ ArgumentParser                                      ↘ CGSL, MeekTOML
+//   MeekModel is pure (libm only). MeekTOML (the TOML parser) depends on nothing. CGSL (GSL
+//   shim) is reached only through priors/engine.
 
 import PackageDescription
 
@@ -18,8 +19,7 @@ let package = Package(
         .library(name: "MeekModel", targets: ["MeekModel"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
     ],
     targets: [
         // MARK: - Public API
@@ -33,7 +33,7 @@ let package = Package(
         /// Prior files: distributions, derived inputs, joint tables, copulas, scenarios.
         .target(
             name: "MeekPriors",
-            dependencies: ["MeekModel", "CGSL", .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["MeekModel", "CGSL", "MeekTOML"],
             exclude: ["README.md"]
         ),
 
@@ -52,8 +52,8 @@ let package = Package(
             name: "MeekCLI",
             dependencies: [
                 "MeekModel", "MeekPriors", "MeekEngine", "MeekSensitivity", "MeekReport",
+                "MeekTOML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
 
@@ -67,6 +67,9 @@ let package = Package(
 
         // MARK: - Implementation details
 
+        /// A TOML 1.0 parser that cannot trap on any input and knows every key's line.
+        .target(name: "MeekTOML", exclude: ["README.md"]),
+
         /// GSL through one header of static inline accessors (Debian: libgsl-dev).
         .systemLibrary(
             name: "CGSL",
@@ -77,6 +80,7 @@ let package = Package(
         // MARK: - Unit test bundles
 
         .testTarget(name: "MeekModelTests", dependencies: ["MeekModel"]),
+        .testTarget(name: "MeekTOMLTests", dependencies: ["MeekTOML"]),
         .testTarget(name: "MeekCLITests", dependencies: ["MeekCLI", "MeekModel", "meek"]),
         .testTarget(name: "CGSLTests", dependencies: ["CGSL"]),
         .testTarget(name: "MeekPriorsTests", dependencies: ["MeekPriors", "MeekModel", "CGSL"]),

@@ -3,7 +3,7 @@ import Foundation
 import MeekEngine
 import MeekPriors
 import MeekReport
-import TOMLKit
+import MeekTOML
 
 /// `meek report DIR`: figures and one self-contained page from a run's results.
 public struct ReportCommand: ParsableCommand {
@@ -131,15 +131,17 @@ public struct ReportCommand: ParsableCommand {
     /// `[[claim]]` tables (figure, statement, run: a folder relative to the report's, metric,
     /// paper, unit) and `[[note]]` tables (figure, text).
     func loadClaims(_ path: String) throws -> ([Claim], [(figure: String, text: String)]) {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw UserError("\(path): cannot read the claims file") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw UserError("\(path): cannot read the claims file") }
         let table: TOMLTable
-        do { table = try TOMLTable(string: text) } catch let e as TOMLParseError {
-            throw UserError("\(path):\(e.source.begin.line): \(e.description)")
-        } catch { throw UserError("\(path): \(error)") }
+        do throws(TOMLParseError) { table = try TOMLTable(utf8: Array(data)) } catch {
+            throw UserError("\(path):\(error.line): TOML syntax: \(error.message)")
+        }
+        /// `FILE:LINE` of a key (of its nearest ancestor when the key is missing).
+        func place(_ key: [String]) -> String { table.line(of: key).map { "\(path):\($0)" } ?? path }
         var notes: [(figure: String, text: String)] = []
         for (i, item) in (table["note"]?.array ?? TOMLArray()).enumerated() {
             guard let t = item.table, let figure = t["figure"]?.string, let text = t["text"]?.string else {
-                throw UserError("\(path): note[\(i)] needs figure and text (strings)")
+                throw UserError("\(place(["note", String(i + 1)])): note[\(i)] needs figure and text (strings)")
             }
             notes.append((figure, text))
         }
@@ -147,20 +149,20 @@ public struct ReportCommand: ParsableCommand {
         var out: [Claim] = []
         var folders: [String: ResultFolder] = [:]
         for (i, item) in list.enumerated() {
-            guard let t = item.table else { throw UserError("\(path): claim[\(i)] is not a table") }
+            guard let t = item.table else { throw UserError("\(place(["claim", String(i + 1)])): claim[\(i)] is not a table") }
             func string(_ k: String) throws -> String {
-                guard let s = t[k]?.string else { throw UserError("\(path): claim[\(i)].\(k): missing or not a string") }
+                guard let s = t[k]?.string else { throw UserError("\(place(["claim", String(i + 1), k])): claim[\(i)].\(k): missing or not a string") }
                 return s
             }
             guard let paper = t["paper"]?.double ?? t["paper"]?.int.map(Double.init) else {
-                throw UserError("\(path): claim[\(i)].paper: missing or not a number")
+                throw UserError("\(place(["claim", String(i + 1), "paper"])): claim[\(i)].paper: missing or not a number")
             }
             let run = try string("run"), metric = try string("metric")
             let dir = run == "." ? folder : (run.hasPrefix("/") ? run : folder + "/" + run)
             let f: ResultFolder
             if let cached = folders[dir] { f = cached } else { f = try load(dir); folders[dir] = f }
             guard let m = f.metrics.first(where: { $0.id == metric }) else {
-                throw UserError("\(path): claim[\(i)].metric: '\(metric)' is not in \(dir)/summary.json (it has \(f.metrics.map(\.id).joined(separator: ", ")))")
+                throw UserError("\(place(["claim", String(i + 1), "metric"])): claim[\(i)].metric: '\(metric)' is not in \(dir)/summary.json (it has \(f.metrics.map(\.id).joined(separator: ", ")))")
             }
             out.append(Claim(figure: try string("figure"), statement: try string("statement"), run: f.name, metric: metric,
                              paper: paper, meek: m.quantile(0.5), unit: (t["unit"]?.string) ?? m.unit))

@@ -1,6 +1,6 @@
 import Foundation
 import MeekModel
-import TOMLKit
+import MeekTOML
 
 /// How the uniforms behind the draws are generated.
 public enum SamplerKind: String, Sendable, CaseIterable {
@@ -120,8 +120,9 @@ public struct PriorFile: Sendable {
             let exists = FileManager.default.fileExists(atPath: path)
             throw PriorError(file: path, key: "", message: exists ? "cannot be read" : "no such file")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw PriorError(file: path, key: "", message: "is not UTF-8 text")
+        let text: String
+        do throws(TOMLParseError) { text = try decodeUTF8(Array(data)) } catch {
+            throw PriorError(file: path, key: "", line: error.line, message: "is not UTF-8 text: \(error.message)")
         }
         let directory = (path as NSString).deletingLastPathComponent
         return try parse(text, path: path, directory: directory.isEmpty ? "." : directory)
@@ -151,17 +152,17 @@ struct PriorParser {
     let text: String
     let path: String
     let directory: String
-    let locator: KeyLocator
+    /// The parsed document: its key positions give every error its line.
+    var root = TOMLTable()
 
     init(text: String, path: String, directory: String) {
         self.text = text
         self.path = path
         self.directory = directory
-        locator = KeyLocator(text)
     }
 
     func error(_ key: [String], _ message: String) -> PriorError {
-        PriorError(file: path, key: display(key), line: locator.line(of: key), message: message)
+        PriorError(file: path, key: display(key), line: root.line(of: key), message: message)
     }
 
     /// `scenario.2.inputs.alpha` → `scenario[2].inputs.alpha`.
@@ -174,13 +175,10 @@ struct PriorParser {
     }
 
     mutating func parse() throws(PriorError) -> PriorFile {
-        let root: TOMLTable
-        do {
+        do throws(TOMLParseError) {
             root = try TOMLTable(string: text)
-        } catch let e as TOMLParseError {
-            throw PriorError(file: path, key: "", line: e.source.begin.line, message: "TOML syntax: \(e.description)")
         } catch {
-            throw PriorError(file: path, key: "", message: "TOML syntax: \(error)")
+            throw PriorError(file: path, key: "", line: error.line, message: "TOML syntax: \(error.message)")
         }
         try allowOnly(root, ["title", "run", "metrics", "inputs", "joint", "copula", "scenario"], at: [])
         let run = try parseRun(root["run"])
