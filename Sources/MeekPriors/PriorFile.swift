@@ -190,12 +190,16 @@ struct PriorParser {
         // Base definitions: [inputs] and [[joint]].
         var baseTables: [JointTable] = []
         var base = try parseInputs(root["inputs"], at: ["inputs"])
+        // Where each input is defined (its key path), for errors found once scenarios merge.
+        var baseOrigins = Dictionary(uniqueKeysWithValues: base.keys.map { ($0, ["inputs", $0]) })
         if let joints = root["joint"] {
             guard let array = joints.array else { throw error(["joint"], "must be an array of tables: [[joint]]") }
             for (i, entry) in array.enumerated() {
-                try addJoint(entry, at: ["joint", String(i + 1)], into: &base, tables: &baseTables, overriding: false)
+                try addJoint(entry, at: ["joint", String(i + 1)], into: &base, origins: &baseOrigins, tables: &baseTables,
+                             overriding: false)
             }
         }
+        var origins: [[String: [String]]] = []
 
         // Scenarios: each overrides the base.
         var scenarios: [Scenario] = []
@@ -217,26 +221,31 @@ struct PriorParser {
                 let weight = try number(weightValue, at: key + ["weight"])
                 guard weight > 0 else { throw error(key + ["weight"], "must be > 0 (got \(weight))") }
                 var definitions = base
+                var own = baseOrigins
                 var tables = baseTables
                 let overrides = try parseInputs(table["inputs"], at: key + ["inputs"])
-                for (k, v) in overrides { definitions[k] = v }
+                for (k, v) in overrides {
+                    definitions[k] = v
+                    own[k] = key + ["inputs", k]
+                }
                 if let joints = table["joint"] {
                     guard let array = joints.array else { throw error(key + ["joint"], "must be an array of tables") }
                     for (j, entry) in array.enumerated() {
-                        try addJoint(entry, at: key + ["joint", String(j + 1)], into: &definitions, tables: &tables, overriding: true)
+                        try addJoint(entry, at: key + ["joint", String(j + 1)], into: &definitions, origins: &own,
+                                     tables: &tables, overriding: true)
                     }
                 }
+                origins.append(own)
                 scenarios.append(Scenario(name: name, weight: weight, definitions: definitions, tables: tables, order: []))
             }
             let total = scenarios.reduce(0) { $0 + $1.weight }
             for i in scenarios.indices { scenarios[i].weight /= total }
         } else {
             scenarios = [Scenario(name: "base", weight: 1, definitions: base, tables: baseTables, order: [])]
+            origins = [baseOrigins]
         }
 
-        for i in scenarios.indices {
-            try complete(&scenarios[i], at: scenarios.count > 1 ? ["scenario", String(i + 1)] : ["inputs"])
-        }
+        for i in scenarios.indices { try complete(&scenarios[i], origins: origins[i]) }
         let copula = try parseCopula(root["copula"], scenarios: scenarios)
         if run.sampler == .sobol {
             let dims = PriorParser.dimensionCount(scenarios: scenarios)
@@ -437,7 +446,7 @@ struct PriorParser {
     // MARK: Joint tables
 
     func addJoint(_ entry: TOMLValueConvertible, at key: [String], into definitions: inout [String: Definition],
-                  tables: inout [JointTable], overriding: Bool) throws(PriorError) {
+                  origins: inout [String: [String]], tables: inout [JointTable], overriding: Bool) throws(PriorError) {
         guard let t = entry.table else { throw error(key, "must be a table with file and columns") }
         try allowOnly(t, ["file", "columns", "source", "note"], at: key)
         guard let file = t["file"]?.string else { throw error(key, "needs file = \"path/to/table.csv\"") }
@@ -485,6 +494,7 @@ struct PriorParser {
                 throw error(key + ["columns", input], "\(input) is also defined in [inputs]; define it once")
             }
             definitions[input] = .joint(table: tableIndex)
+            origins[input] = key + ["columns", input]
         }
         tables.append(JointTable(file: file, resolvedPath: resolved, sha256: SHA256.hex(Array(data)),
                                  columns: columns, rowCount: lines.count))
@@ -493,8 +503,10 @@ struct PriorParser {
     // MARK: Checks per scenario
 
     /// Fills paper defaults, orders inputs by dependency, and checks names, cycles and
-    /// supports.
-    func complete(_ scenario: inout Scenario, at key: [String]) throws(PriorError) {
+    /// supports. `origins` gives each input's key path where it is defined (`inputs.g_h`
+    /// for one a scenario inherits, `scenario[2].inputs.g_h` for its own).
+    func complete(_ scenario: inout Scenario, origins: [String: [String]]) throws(PriorError) {
+        func path(of name: String) -> [String] { origins[name] ?? ["inputs", name] }
         var defs = scenario.definitions
         let known = Set(ParameterKey.allCases.map(\.rawValue))
         // Names read by expressions must exist; auxiliary inputs must be read by something.
@@ -503,14 +515,14 @@ struct PriorParser {
             guard case .derived(let e, let text) = def else { continue }
             for v in e.variables.sorted() {
                 if defs[v] == nil && !(known.contains(v) && v != ParameterKey.startYear.rawValue) {
-                    throw error(path(of: name, key), "expression \"\(text)\" reads '\(v)', which is not defined (define it under [inputs])")
+                    throw error(path(of: name), "expression \"\(text)\" reads '\(v)', which is not defined (define it under [inputs])")
                 }
                 readers[v, default: []].append(name)
             }
         }
         for name in defs.keys.sorted() where !known.contains(name) && readers[name] == nil {
             let near = known.sorted().min { editDistance($0, name) < editDistance($1, name) } ?? ""
-            throw error(path(of: name, key), "'\(name)' is not an input of the model and no derived input reads it (did you mean '\(near)'?)")
+            throw error(path(of: name), "'\(name)' is not an input of the model and no derived input reads it (did you mean '\(near)'?)")
         }
         // Paper defaults for model inputs not given (g_inf and invest_stop_years stay unset).
         let defaults = Parameters()
@@ -524,7 +536,7 @@ struct PriorParser {
             if state[n] == 2 { return }
             if state[n] == 1 {
                 let cycle = stack.drop { $0 != n } + [n]
-                throw error(path(of: n, key), "derived inputs form a cycle: \(cycle.joined(separator: " → "))")
+                throw error(path(of: n), "derived inputs form a cycle: \(cycle.joined(separator: " → "))")
             }
             state[n] = 1
             if case .derived(let e, _) = defs[n]! {
@@ -539,20 +551,16 @@ struct PriorParser {
             guard let k = ParameterKey(rawValue: name) else { continue }
             switch def {
             case .fixed(let v):
-                if !k.domain.contains(v) { throw error(path(of: name, key), "must be \(k.domain) (got \(v))") }
+                if !k.domain.contains(v) { throw error(path(of: name), "must be \(k.domain) (got \(v))") }
             case .random(let prior):
                 if let problem = supportProblem(prior.support, k.domain) {
-                    throw error(path(of: name, key), "\(describe(prior.distribution)) \(problem) for \(name), which must be \(k.domain); truncate it (truncate = [low, high]) or choose a distribution on the allowed values")
+                    throw error(path(of: name), "\(describe(prior.distribution)) \(problem) for \(name), which must be \(k.domain); truncate it (truncate = [low, high]) or choose a distribution on the allowed values")
                 }
             case .derived, .joint: break  // checked per draw / when loaded
             }
         }
         scenario.definitions = defs
         scenario.order = order
-    }
-
-    func path(of name: String, _ key: [String]) -> [String] {
-        key.first == "scenario" ? key + ["inputs", name] : ["inputs", name]
     }
 
     func supportProblem(_ s: Support, _ domain: Domain) -> String? {

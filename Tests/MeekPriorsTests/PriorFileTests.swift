@@ -144,6 +144,13 @@ func priorError(_ text: String) -> PriorError? {
         ("start_year as input", "[inputs]\nstart_year = 2020", "inputs.start_year", 2, "run setting"),
         ("typo in distribution field", "[inputs]\ng_h = { dist = \"lognormal\", median = 1.4, sigmaa = 0.1 }", "inputs.g_h.sigmaa", 2, "unknown key"),
         ("quantile out of range", "[run]\nquantiles = [0.5, 1.5]", "run.quantiles", 2, "in (0, 1)"),
+        // A mistake under [inputs] is reported there, not at the first scenario inheriting it.
+        ("inherited input typo", "[inputs]\ng_hh = 1.4\n[[scenario]]\nname = \"a\"\nweight = 1\n[[scenario]]\nname = \"b\"\nweight = 1",
+         "inputs.g_hh", 2, "did you mean 'g_h'"),
+        ("inherited bad support", "[inputs]\ng_h = { dist = \"normal\", mean = 1.4, sd = 0.1 }\n[[scenario]]\nname = \"a\"\nweight = 1",
+         "inputs.g_h", 2, "allows values ≤ 0"),
+        ("scenario's own typo", "[inputs]\ng_h = 1.4\n[[scenario]]\nname = \"a\"\nweight = 1\n[[scenario]]\nname = \"b\"\nweight = 1\ninputs = { g_ii = 2 }",
+         "scenario[2].inputs.g_ii", 9, "did you mean 'g_i'"),
     ]
 
     @Test(arguments: cases.map(\.name))
