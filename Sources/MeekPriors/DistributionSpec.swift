@@ -139,7 +139,7 @@ struct DistributionSpec {
             let total = weights.reduce(0, +)
             return .choice(values: values, weights: weights.map { $0 / total })
         default:
-            throw fail("unknown distribution '\(dist)'", field: "dist")
+            throw fail("unknown distribution '\(echo(dist))'", field: "dist")
         }
     }
 }

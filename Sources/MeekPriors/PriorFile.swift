@@ -216,7 +216,7 @@ struct PriorParser {
                     guard let s = v.string, !s.isEmpty else { throw error(key + ["name"], "must be a non-empty string") }
                     return s
                 } ?? "scenario \(i + 1)"
-                guard names.insert(name).inserted else { throw error(key + ["name"], "'\(name)' is used twice") }
+                guard names.insert(name).inserted else { throw error(key + ["name"], "'\(echo(name))' is used twice") }
                 guard let weightValue = table["weight"] else { throw error(key, "needs a weight") }
                 let weight = try number(weightValue, at: key + ["weight"])
                 guard weight > 0 else { throw error(key + ["weight"], "must be > 0 (got \(weight))") }
@@ -302,11 +302,11 @@ struct PriorParser {
         guard let t = value.table else { throw error(["run"], "must be a table: [run]") }
         try allowOnly(t, ["draws", "seed", "sampler", "start_year", "quantiles", "credible_levels", "converge_by"], at: ["run"])
         if let v = t["draws"] {
-            guard let n = v.int, n > 0 else { throw error(["run", "draws"], "must be a whole number > 0 (got \(v))") }
+            guard let n = v.int, n > 0 else { throw error(["run", "draws"], "must be a whole number > 0 (got \(echo(v)))") }
             run.draws = n
         }
         if let v = t["seed"] {
-            guard let n = v.int, n >= 0 else { throw error(["run", "seed"], "must be a whole number >= 0 (got \(v))") }
+            guard let n = v.int, n >= 0 else { throw error(["run", "seed"], "must be a whole number >= 0 (got \(echo(v)))") }
             run.seed = UInt64(n)
         }
         if let v = t["sampler"] {
@@ -384,7 +384,7 @@ struct PriorParser {
             do {
                 return .derived(try Formula.parse(s), text: s)
             } catch let e {
-                throw error(key, "expression \"\(s)\": \(e)")
+                throw error(key, "expression \"\(echo(s))\": \(e)")
             }
         }
         guard let t = value.table else {
@@ -396,7 +396,7 @@ struct PriorParser {
     func parsePrior(_ t: TOMLTable, at key: [String]) throws(PriorError) -> Prior {
         guard let distValue = t["dist"] else { throw error(key, "needs dist = \"...\" (\(Self.distributions.joined(separator: ", ")))") }
         guard let dist = distValue.string, Self.distributions.contains(dist) else {
-            throw error(key + ["dist"], "unknown distribution \(distValue) (known: \(Self.distributions.joined(separator: ", ")))")
+            throw error(key + ["dist"], "unknown distribution \(echo(distValue)) (known: \(Self.distributions.joined(separator: ", ")))")
         }
         var fields: [String: Double] = [:]
         var percentiles: [(p: Double, value: Double, key: String)] = []
@@ -455,7 +455,7 @@ struct PriorParser {
         }
         let resolved = file.hasPrefix("/") ? file : (directory as NSString).appendingPathComponent(file)
         guard let data = FileManager.default.contents(atPath: resolved) else {
-            throw error(key + ["file"], "data file \(resolved) not found")
+            throw error(key + ["file"], "data file \(echo(resolved)) not found")
         }
         // Lines of cells, split on the bytes (CR LF or LF; blank lines skipped), each cell
         // without surrounding spaces and quotes.
@@ -469,29 +469,30 @@ struct PriorParser {
         var lines = Array(data).split(whereSeparator: { $0 == 0x0A || $0 == 0x0D })
             .map { $0.split(separator: 0x2C, omittingEmptySubsequences: false).map(cell) }
             .filter { !($0.count == 1 && $0[0].isEmpty) }
-        guard !lines.isEmpty else { throw error(key + ["file"], "\(resolved) is empty") }
+        guard !lines.isEmpty else { throw error(key + ["file"], "\(echo(resolved)) is empty") }
         let header = lines.removeFirst().map(String.init)
+        guard !lines.isEmpty else { throw error(key + ["file"], "\(echo(resolved)) has a header line and no data rows") }
         var columns: [String: [Double]] = [:]
         let tableIndex = tables.count
         for input in mapping.keys.sorted() {
             guard let column = mapping[input]!.string else { throw error(key + ["columns", input], "must be a column name") }
             guard let c = header.firstIndex(of: column) else {
-                throw error(key + ["columns", input], "\(resolved) has no column '\(column)' (columns: \(header.joined(separator: ", ")))")
+                throw error(key + ["columns", input], "\(echo(resolved)) has no column named '\(echo(column))' in its header line")
             }
             var values: [Double] = []
             values.reserveCapacity(lines.count)
             for (row, cells) in lines.enumerated() {
                 guard c < cells.count, let v = Double(cells[c]), v.isFinite else {
-                    throw error(key + ["file"], "\(resolved) line \(row + 2): column '\(column)' is not a finite number")
+                    throw error(key + ["file"], "\(echo(resolved)) line \(row + 2): column '\(echo(column))' is not a finite number")
                 }
                 values.append(v)
             }
             if let model = ParameterKey(rawValue: input), let bad = values.first(where: { !model.domain.contains($0) }) {
-                throw error(key + ["columns", input], "column '\(column)' has \(bad); \(input) must be \(model.domain)")
+                throw error(key + ["columns", input], "column '\(echo(column))' has \(bad); \(input) must be \(model.domain)")
             }
             columns[input] = values
             if !overriding, definitions[input] != nil {
-                throw error(key + ["columns", input], "\(input) is also defined in [inputs]; define it once")
+                throw error(key + ["columns", input], "\(echo(input)) is also defined in [inputs]; define it once")
             }
             definitions[input] = .joint(table: tableIndex)
             origins[input] = key + ["columns", input]
@@ -515,14 +516,17 @@ struct PriorParser {
             guard case .derived(let e, let text) = def else { continue }
             for v in e.variables.sorted() {
                 if defs[v] == nil && !(known.contains(v) && v != ParameterKey.startYear.rawValue) {
-                    throw error(path(of: name), "expression \"\(text)\" reads '\(v)', which is not defined (define it under [inputs])")
+                    throw error(path(of: name), "expression \"\(echo(text))\" reads '\(echo(v))', which is not defined (define it under [inputs])")
                 }
                 readers[v, default: []].append(name)
             }
         }
         for name in defs.keys.sorted() where !known.contains(name) && readers[name] == nil {
-            let near = known.sorted().min { editDistance($0, name) < editDistance($1, name) } ?? ""
-            throw error(path(of: name), "'\(name)' is not an input of the model and no derived input reads it (did you mean '\(near)'?)")
+            // A suggestion only for names a typo could make (the distance is quadratic).
+            let near = name.count > PriorError.echoLimit ? nil
+                : known.sorted().min { editDistance($0, name) < editDistance($1, name) }
+            throw error(path(of: name), "'\(echo(name))' is not an input of the model and no derived input reads it"
+                        + (near.map { " (did you mean '\($0)'?)" } ?? ""))
         }
         // Paper defaults for model inputs not given (g_inf and invest_stop_years stay unset).
         let defaults = Parameters()
@@ -536,7 +540,7 @@ struct PriorParser {
             if state[n] == 2 { return }
             if state[n] == 1 {
                 let cycle = stack.drop { $0 != n } + [n]
-                throw error(path(of: n), "derived inputs form a cycle: \(cycle.joined(separator: " → "))")
+                throw error(path(of: n), "derived inputs form a cycle: \(echo(cycle.joined(separator: " → ")))")
             }
             state[n] = 1
             if case .derived(let e, _) = defs[n]! {
@@ -591,7 +595,7 @@ struct PriorParser {
         for s in scenarios {
             for n in names {
                 guard case .random = s.definitions[n] else {
-                    throw error(["copula", "inputs"], "'\(n)' must be a random input (a distribution) in every scenario")
+                    throw error(["copula", "inputs"], "'\(echo(n))' must be a random input (a distribution) in every scenario")
                 }
             }
         }

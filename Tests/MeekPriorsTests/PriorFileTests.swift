@@ -191,3 +191,68 @@ func priorError(_ text: String) -> PriorError? {
         #expect(throws: PriorError.self) { try PriorFile.load(path: "/nonexistent/x.toml") }
     }
 }
+
+/// A temporary folder, removed when `body` returns.
+func withTemporaryFolder<T>(_ body: (URL) throws -> T) throws -> T {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("meek-priors-\(UInt32.random(in: 0...UInt32.max))")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    return try body(dir)
+}
+
+/// Hostile and extreme inputs (issue 13): each is one clear error naming its key and line.
+@Suite struct HostilePriorTests {
+    init() { meek_gsl_disable_abort() }
+
+    func expectError(_ text: String, key: String, line: Int?, says: String,
+                     sourceLocation: SourceLocation = #_sourceLocation) {
+        guard let error = priorError(text) else {
+            Issue.record("accepted", sourceLocation: sourceLocation); return
+        }
+        #expect(error.key == key, "\(error)", sourceLocation: sourceLocation)
+        #expect(error.line == line, "\(error)", sourceLocation: sourceLocation)
+        #expect(error.message.contains(says), "\(error)", sourceLocation: sourceLocation)
+        #expect(!error.description.contains("\n") && error.description.count < 600, sourceLocation: sourceLocation)
+    }
+
+    /// Deep nesting used to overflow the stack (exit 139); long chains too.
+    @Test func expressionDepthAndLengthAreBounded() {
+        let deep = String(repeating: "(", count: 400) + "1" + String(repeating: ")", count: 400)
+        expectError("[inputs]\ng_i = \"\(deep)\"", key: "inputs.g_i", line: 2, says: "nested deeper than 64 levels")
+        let deeper = String(repeating: "(", count: 10_000) + "1" + String(repeating: ")", count: 10_000)
+        expectError("[inputs]\ng_i = \"\(deeper)\"", key: "inputs.g_i", line: 2, says: "longer than 1000 characters")
+        expectError("[inputs]\ng_i = \"\(String(repeating: "-", count: 10_000))1\"", key: "inputs.g_i", line: 2,
+                    says: "longer than 1000 characters")
+        expectError("[inputs]\ng_i = \"\(String(repeating: "-", count: 900))1\"", key: "inputs.g_i", line: 2,
+                    says: "nested deeper than 64 levels")
+        let chain = Array(repeating: "1", count: 100).joined(separator: " + ")
+        expectError("[inputs]\ng_i = \"\(chain)\"", key: "inputs.g_i", line: 2, says: "nested deeper than 64 levels")
+        let ok = String(repeating: "(", count: 60) + "g_h" + String(repeating: ")", count: 60)
+        #expect(priorError("[inputs]\ng_i = \"\(ok)\"") == nil)
+    }
+
+    /// A key with a newline or of a megabyte gives one short line.
+    @Test func echoedKeysAreEscapedAndCut() throws {
+        let newline = try #require(priorError("[inputs]\n\"g\\nh\" = 1\n"))
+        // (The line is the TOML parser's to find; this is about the text.)
+        #expect(newline.key == "inputs.g\nh")
+        #expect(newline.description.hasSuffix(": inputs.g\\nh: 'g\\nh' is not an input of the model and no derived input reads it (did you mean 'g_h'?)"), "\(newline)")
+        let long = try #require(priorError("[inputs]\n\"\(String(repeating: "x", count: 1_000_000))\" = 1\n"))
+        #expect(long.description.count < 300, "\(long.description.count)")
+        #expect(long.description.contains(": inputs.xxxx") && long.description.contains("…"))
+    }
+
+    /// A joint table's file may be any file: the error names the missing column, never the
+    /// file's content; a header with no rows is refused.
+    @Test func jointTableErrorsShowNoContent() throws {
+        try withTemporaryFolder { dir in
+            try "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1\n".write(to: dir.appendingPathComponent("passwd"), atomically: true, encoding: .utf8)
+            try "alpha,A\n".write(to: dir.appendingPathComponent("empty.csv"), atomically: true, encoding: .utf8)
+            let other = try #require(priorError("[[joint]]\nfile = \"\(dir.path)/passwd\"\ncolumns = { alpha = \"alpha_C\" }\n"))
+            #expect(other.key == "joint[1].columns.alpha" && other.line == 3)
+            #expect(other.message == "\(dir.path)/passwd has no column named 'alpha_C' in its header line", "\(other)")
+            expectError("[[joint]]\nfile = \"\(dir.path)/empty.csv\"\ncolumns = { alpha = \"alpha\" }\n", key: "joint[1].file", line: 2,
+                        says: "has a header line and no data rows")
+        }
+    }
+}
