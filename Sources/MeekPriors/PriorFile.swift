@@ -26,6 +26,16 @@ public struct RunSettings: Sendable, Equatable {
     /// Calendar years for "probability that it has happened by".
     public var convergeBy = [2030.0, 2040, 2050]
 
+    /// The most draws a run may ask for (the engine's block and count arithmetic stays
+    /// exact far beyond; the CLI's `--draws` uses the same bound).
+    public static let maxDraws = 1 << 50
+    /// The most entries of each list in [run] and [metrics] (each is a column or row of
+    /// every result).
+    public static let maxListLength = 32
+    /// The calendar years a run may start in, and `converge_by` years.
+    public static let startYears = 1900.0...2200.0
+    public static let years = 1900.0...3000.0
+
     public init() {}
 }
 
@@ -288,9 +298,11 @@ struct PriorParser {
         throw error(key, "must be a number (inf and -inf allowed)")
     }
 
-    func numbers(_ value: TOMLValueConvertible?, at key: [String]) throws(PriorError) -> [Double]? {
+    /// An array of finite numbers, of at most `limit` entries.
+    func numbers(_ value: TOMLValueConvertible?, at key: [String], limit: Int = .max) throws(PriorError) -> [Double]? {
         guard let value else { return nil }
         guard let array = value.array else { throw error(key, "must be an array of numbers") }
+        guard array.count <= limit else { throw error(key, "has \(array.count) entries; at most \(limit) are allowed") }
         var out: [Double] = []
         for (i, v) in array.enumerated() { out.append(try number(v, at: key + [String(i + 1)])) }
         return out
@@ -302,10 +314,13 @@ struct PriorParser {
         guard let t = value.table else { throw error(["run"], "must be a table: [run]") }
         try allowOnly(t, ["draws", "seed", "sampler", "start_year", "quantiles", "credible_levels", "converge_by"], at: ["run"])
         if let v = t["draws"] {
-            guard let n = v.int, n > 0 else { throw error(["run", "draws"], "must be a whole number > 0 (got \(echo(v)))") }
+            guard let n = v.int, n > 0, n <= RunSettings.maxDraws else {
+                throw error(["run", "draws"], "must be a whole number from 1 to 2^50 = \(RunSettings.maxDraws) (got \(echo(v)))")
+            }
             run.draws = n
         }
         if let v = t["seed"] {
+            // TOML integers are 64-bit signed: every one ≥ 0 fits the UInt64 seed.
             guard let n = v.int, n >= 0 else { throw error(["run", "seed"], "must be a whole number >= 0 (got \(echo(v)))") }
             run.seed = UInt64(n)
         }
@@ -315,16 +330,26 @@ struct PriorParser {
             }
             run.sampler = kind
         }
-        if let v = t["start_year"] { run.startYear = try number(v, at: ["run", "start_year"]) }
-        if let q = try numbers(t["quantiles"], at: ["run", "quantiles"]) {
+        if let v = t["start_year"] {
+            run.startYear = try number(v, at: ["run", "start_year"])
+            guard RunSettings.startYears.contains(run.startYear) else {
+                throw error(["run", "start_year"], "must be in \(RunSettings.startYears) (got \(run.startYear))")
+            }
+        }
+        if let q = try numbers(t["quantiles"], at: ["run", "quantiles"], limit: RunSettings.maxListLength) {
             guard !q.isEmpty, q.allSatisfy({ $0 > 0 && $0 < 1 }) else { throw error(["run", "quantiles"], "must be numbers in (0, 1)") }
             run.quantiles = q
         }
-        if let c = try numbers(t["credible_levels"], at: ["run", "credible_levels"]) {
+        if let c = try numbers(t["credible_levels"], at: ["run", "credible_levels"], limit: RunSettings.maxListLength) {
             guard c.allSatisfy({ $0 > 0 && $0 < 1 }) else { throw error(["run", "credible_levels"], "must be numbers in (0, 1)") }
             run.credibleLevels = c
         }
-        if let y = try numbers(t["converge_by"], at: ["run", "converge_by"]) { run.convergeBy = y }
+        if let y = try numbers(t["converge_by"], at: ["run", "converge_by"], limit: RunSettings.maxListLength) {
+            if let bad = y.first(where: { !RunSettings.years.contains($0) }) {
+                throw error(["run", "converge_by"], "years must be in \(RunSettings.years) (got \(bad))")
+            }
+            run.convergeBy = y
+        }
         return run
     }
 
@@ -339,7 +364,7 @@ struct PriorParser {
         try allowOnly(t, ["gap_nats", "peak_fractions", "sprt_tokens", "benchmark_steps", "benchmark_points",
                           "sprt_tokens_at_peak", "inference_gap_at_peak"], at: ["metrics"])
         func list(_ name: String, _ rule: String, _ ok: (Double) -> Bool) throws(PriorError) -> [Double]? {
-            guard let values = try numbers(t[name], at: ["metrics", name]) else { return nil }
+            guard let values = try numbers(t[name], at: ["metrics", name], limit: RunSettings.maxListLength) else { return nil }
             if let bad = values.first(where: { !ok($0) }) { throw error(["metrics", name], "values must be \(rule) (got \(bad))") }
             return values
         }
@@ -404,7 +429,7 @@ struct PriorParser {
         for k in t.keys.sorted() where k != "dist" && k != "source" && k != "note" {
             let v = t[k]!
             if k == "truncate" || k == "values" || k == "weights" {
-                arrays[k] = k == "truncate" ? try bounds(v, at: key + [k]) : try numbers(v, at: key + [k])
+                arrays[k] = k == "truncate" ? try bounds(v, at: key + [k]) : try numbers(v, at: key + [k], limit: Self.maxChoices)
             } else if let p = Self.percentile(k) {
                 percentiles.append((p, try number(v, at: key + [k]), k))
             } else {
@@ -431,6 +456,9 @@ struct PriorParser {
         guard let a = v.array, a.count == 2 else { throw error(key, "must be [low, high] (inf and -inf allowed)") }
         return [try bound(a[0], at: key + ["1"]), try bound(a[1], at: key + ["2"])]
     }
+
+    /// The most values a `choice` may list (it is searched on every draw).
+    static let maxChoices = 1000
 
     static let distributions = ["normal", "lognormal", "uniform", "loguniform", "beta", "pert", "triangular",
                                 "gamma", "student_t", "choice", "fixed"]

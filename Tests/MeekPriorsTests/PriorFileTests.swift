@@ -132,8 +132,8 @@ func priorError(_ text: String) -> PriorError? {
         ("bad correlation", "[inputs]\ng_h = { dist = \"lognormal\", median = 1.4, sigma = 0.1 }\ng_alg = { dist = \"lognormal\", median = 2.8, sigma = 0.1 }\ng_i = { dist = \"lognormal\", median = 3.5, sigma = 0.1 }\n[copula]\ninputs = [\"g_h\", \"g_alg\", \"g_i\"]\nrank_correlation = [[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]]", "copula.rank_correlation", 7, "not positive definite"),
         ("missing data file", "[[joint]]\nfile = \"data/nope.csv\"\ncolumns = { alpha = \"alpha_C\" }", "joint[1].file", 2, "not found"),
         ("missing column", "[[joint]]\nfile = \"data/besiroglu2024-bootstrap.csv\"\ncolumns = { alpha = \"alpha_X\" }", "joint[1].columns.alpha", 3, "no column"),
-        ("zero draws", "[run]\ndraws = 0", "run.draws", 2, "must be a whole number > 0"),
-        ("negative draws", "[run]\ndraws = -5", "run.draws", 2, "> 0"),
+        ("zero draws", "[run]\ndraws = 0", "run.draws", 2, "must be a whole number from 1 to 2^50"),
+        ("negative draws", "[run]\ndraws = -5", "run.draws", 2, "from 1 to 2^50"),
         ("cycle", "[inputs]\ng_i = \"g_c / g_h\"\ng_c = \"g_i * g_h\"", "inputs.g_c", 3, "cycle"),
         ("unknown name in expression", "[inputs]\ng_i = \"g_cc / g_h\"", "inputs.g_i", 2, "'g_cc', which is not defined"),
         ("bad expression", "[inputs]\ng_i = \"g_c / \"", "inputs.g_i", 2, "expression"),
@@ -229,6 +229,26 @@ func withTemporaryFolder<T>(_ body: (URL) throws -> T) throws -> T {
         expectError("[inputs]\ng_i = \"\(chain)\"", key: "inputs.g_i", line: 2, says: "nested deeper than 64 levels")
         let ok = String(repeating: "(", count: 60) + "g_h" + String(repeating: ")", count: 60)
         #expect(priorError("[inputs]\ng_i = \"\(ok)\"") == nil)
+    }
+
+    /// Sizes that overflowed or exhausted memory are bounded, with the bound in the message.
+    @Test func sizesAreBounded() {
+        expectError("[run]\ndraws = 9223372036854775807", key: "run.draws", line: 2,
+                    says: "must be a whole number from 1 to 2^50 = 1125899906842624 (got 9223372036854775807)")
+        #expect(priorError("[run]\ndraws = 1125899906842624") == nil)
+        expectError("[run]\nseed = -1", key: "run.seed", line: 2, says: "must be a whole number >= 0 (got -1)")
+        let many = "[" + Array(repeating: "0.5", count: 100_000).joined(separator: ", ") + "]"
+        expectError("[metrics]\ngap_nats = \(many)", key: "metrics.gap_nats", line: 2, says: "has 100000 entries; at most 32 are allowed")
+        let thirtyThree = "[" + Array(repeating: "0.5", count: 33).joined(separator: ", ") + "]"
+        for (table, name) in [("run", "quantiles"), ("run", "credible_levels"), ("metrics", "peak_fractions"),
+                              ("metrics", "sprt_tokens"), ("metrics", "benchmark_points")] {
+            expectError("[\(table)]\n\(name) = \(thirtyThree)", key: "\(table).\(name)", line: 2, says: "has 33 entries; at most 32")
+        }
+        expectError("[run]\nconverge_by = [2030, 1e308]", key: "run.converge_by", line: 2, says: "years must be in 1900.0...3000.0 (got 1e+308)")
+        expectError("[run]\nstart_year = 1e308", key: "run.start_year", line: 2, says: "must be in 1900.0...2200.0 (got 1e+308)")
+        let values = "[" + (0..<1001).map(String.init).joined(separator: ", ") + "]"
+        expectError("[inputs]\nn = { dist = \"choice\", values = \(values) }\ng_i = \"n + 1\"", key: "inputs.n.values", line: 2,
+                    says: "has 1001 entries; at most 1000")
     }
 
     /// A key with a newline or of a megabyte gives one short line.
