@@ -76,8 +76,9 @@ public enum Distribution: Sendable, Equatable {
         }
     }
 
-    /// The CDF at x.
+    /// The CDF at x (GSL's CDFs take no infinite x: its ends are answered here).
     public func cdf(_ x: Double) -> Double {
+        if x.isInfinite { return x > 0 ? 1 : 0 }
         switch self {
         case .fixed(let v): return x >= v ? 1 : 0
         case .normal(let m, let s): return gsl_cdf_gaussian_P(x - m, s)
@@ -100,6 +101,7 @@ public enum Distribution: Sendable, Equatable {
 
     /// P(X > x), computed as an upper tail (not 1 − CDF) where GSL has one.
     public func ccdf(_ x: Double) -> Double {
+        if x.isInfinite { return x > 0 ? 0 : 1 }
         switch self {
         case .normal(let m, let s): return gsl_cdf_gaussian_Q(x - m, s)
         case .lognormal(let mu, let s): return x <= 0 ? 1 : gsl_cdf_lognormal_Q(x, mu, s)

@@ -248,8 +248,8 @@ struct PriorParser {
                 origins.append(own)
                 scenarios.append(Scenario(name: name, weight: weight, definitions: definitions, tables: tables, order: []))
             }
-            let total = scenarios.reduce(0) { $0 + $1.weight }
-            for i in scenarios.indices { scenarios[i].weight /= total }
+            let weights = normalisedWeights(scenarios.map(\.weight))!  // each is finite and > 0
+            for i in scenarios.indices { scenarios[i].weight = weights[i] }
         } else {
             scenarios = [Scenario(name: "base", weight: 1, definitions: base, tables: baseTables, order: [])]
             origins = [baseOrigins]
@@ -445,6 +445,13 @@ struct PriorParser {
             if case .choice = distribution { throw error(key + ["truncate"], "applies to continuous distributions only") }
             guard tr[0] < tr[1] else { throw error(key + ["truncate"], "needs low < high (got [\(tr[0]), \(tr[1])])") }
             truncation = (tr[0], tr[1])
+        }
+        if let (low, high) = truncation {
+            // GSL's CDFs return NaN where they fail (its abort handler is off): check them.
+            let masses = [distribution.cdf(low), distribution.cdf(high), distribution.ccdf(low), distribution.ccdf(high)]
+            guard masses.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else {
+                throw error(key + ["truncate"], "the distribution's CDF cannot be computed at [\(low), \(high)]")
+            }
         }
         guard let prior = Prior(distribution, truncation: truncation) else {
             throw error(key + ["truncate"], "excludes all of the distribution's mass")

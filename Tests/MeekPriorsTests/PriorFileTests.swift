@@ -251,6 +251,67 @@ func withTemporaryFolder<T>(_ body: (URL) throws -> T) throws -> T {
                     says: "has 1001 entries; at most 1000")
     }
 
+    /// Parameters GSL cannot take (beta's inverse looped forever at 1e308) and derived ones
+    /// that overflow are refused, naming the key.
+    @Test func absurdParametersAreRefused() {
+        expectError("[inputs]\ng_i = { dist = \"beta\", a = 1e308, b = 1e308, min = 1, max = 2 }", key: "inputs.g_i.a", line: 2,
+                    says: "must be in 0.001...100000.0 (got 1e+308)")
+        expectError("[inputs]\ng_i = { dist = \"pert\", min = 1, mode = 1.5, max = 2, lambda = 1e308 }", key: "inputs.g_i.lambda", line: 2,
+                    says: "gives beta shapes a = 5e+307, b = 5e+307; each must be in 0.001...100000.0 (lower lambda)")
+        expectError("[inputs]\ng_i = { dist = \"uniform\", min = -1e308, max = 1e308, truncate = [1, 2] }", key: "inputs.g_i.max", line: 2,
+                    says: "max − min must be finite")
+        expectError("[inputs]\ng_i = { dist = \"gamma\", mean = 1, sd = 1e-4 }", key: "inputs.g_i", line: 2,
+                    says: "gives shape 100000000.0 and scale 1e-08; the shape must be in 0.001...100000.0")
+        expectError("[inputs]\ng_i = { dist = \"student_t\", nu = 1e300, location = 3, scale = 1, truncate = [1, 5] }",
+                    key: "inputs.g_i.nu", line: 2, says: "must be in 0.001...100000.0 (got 1e+300)")
+        expectError("[inputs]\ng_i = { dist = \"normal\", p5 = -1e308, p95 = 1e308, truncate = [1, 2] }", key: "inputs.g_i", line: 2,
+                    says: "both must be finite and sd > 0")
+    }
+
+    /// Mean and sd are turned into parameters without squaring past the doubles (gamma's
+    /// shape was inf/inf = NaN, a lognormal's sigma inf).
+    @Test func momentFitsDoNotOverflow() throws {
+        let p = try parsePrior("""
+            [inputs]
+            g_i = { dist = "gamma", mean = 1e308, sd = 1e308 }
+            g_h = { dist = "lognormal", mean = 1, sd = 1e200 }
+            """)
+        #expect(p.scenarios[0].definitions["g_i"] == .random(Prior(.gamma(shape: 1, scale: 1e308))!))
+        guard case .random(let c) = p.scenarios[0].definitions["g_h"], case .lognormal(let mu, let sigma) = c.distribution else {
+            Issue.record("g_c"); return
+        }
+        #expect(abs(sigma - (2 * log(1e200)).squareRoot()) < 1e-12 && abs(mu - -log(1e200)) < 1e-12)
+    }
+
+    /// Truncation at ±inf works for every distribution (GSL's gamma CDF at inf is NaN, so
+    /// [1, inf] was "excludes all of the distribution's mass").
+    @Test func truncationToInfinity() throws {
+        let p = try parsePrior("[inputs]\ng_i = { dist = \"gamma\", shape = 2, scale = 1, truncate = [1, inf] }")
+        guard case .random(let g) = p.scenarios[0].definitions["g_i"] else { Issue.record("g_i"); return }
+        // The median of gamma(2) above 1: Q(x) = Q(1)/2 = e^-1, i.e. (1 + x)e^-x = e^-1 at x = 2.1461932206205825852 (mpmath).
+        #expect(abs(g.sample(0.5) - 2.1461932206205825852) < 1e-12)
+    }
+
+    /// Weights of 1e308 overflowed their sum, sending every draw to the last scenario.
+    @Test func hugeWeightsNormalise() throws {
+        let p = try parsePrior("""
+            [[scenario]]
+            name = "a"
+            weight = 1e308
+            [[scenario]]
+            name = "b"
+            weight = 1e308
+            [inputs]
+            c = { dist = "choice", values = [1, 2], weights = [1e308, 1e308] }
+            g_i = "c + 1"
+            """)
+        #expect(p.scenarios.map(\.weight) == [0.5, 0.5])
+        guard case .random(let c) = p.scenarios[0].definitions["c"], case .choice(_, let w) = c.distribution else {
+            Issue.record("c"); return
+        }
+        #expect(w == [0.5, 0.5])
+    }
+
     /// A key with a newline or of a megabyte gives one short line.
     @Test func echoedKeysAreEscapedAndCut() throws {
         let newline = try #require(priorError("[inputs]\n\"g\\nh\" = 1\n"))
