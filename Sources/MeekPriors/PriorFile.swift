@@ -598,6 +598,7 @@ struct PriorParser {
             case .derived, .joint: break  // checked per draw / when loaded
             }
         }
+        try checkStatically(defs, order: order, tables: scenario.tables, path: path(of:))
         scenario.definitions = defs
         scenario.order = order
     }

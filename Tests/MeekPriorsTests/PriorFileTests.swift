@@ -312,6 +312,33 @@ func withTemporaryFolder<T>(_ body: (URL) throws -> T) throws -> T {
         #expect(w == [0.5, 0.5])
     }
 
+    /// A derived input that fails, or is outside its domain, for every draw is an error at
+    /// parse time with its key and line (it failed only during the run, with no line).
+    @Test func alwaysFailingExpressions() {
+        expectError("[inputs]\ng_c = { dist = \"lognormal\", median = 4, sigma = 0.1 }\ng_i = \"g_c / 0\"", key: "inputs.g_i", line: 3,
+                    says: "expression \"g_c / 0\" divides by 0 for every draw")
+        expectError("[inputs]\ng_i = \"1 + log(-2)\"", key: "inputs.g_i", line: 2,
+                    says: "expression \"1 + log(-2)\" takes log of a value that is never > 0 (-2.0 to -2.0) for every draw")
+        expectError("[inputs]\nx = { dist = \"uniform\", min = -3, max = -1 }\ng_i = \"sqrt(x) + 2\"", key: "inputs.g_i", line: 3,
+                    says: "takes sqrt of a value that is never ≥ 0 (-3.0 to -1.0) for every draw")
+        expectError("[inputs]\nx = { dist = \"uniform\", min = 1, max = 2 }\ng_i = \"-x\"", key: "inputs.g_i", line: 3,
+                    says: "expression \"-x\" is ≤ 0 (-2.0 to -1.0) for every draw; g_i must be > 0")
+        expectError("[inputs]\ng_i = \"exp(1000)\"", key: "inputs.g_i", line: 2, says: "expression \"exp(1000)\" is inf for every draw")
+        // Only sometimes out of range: left to the per-draw check.
+        #expect(priorError("[inputs]\nx = { dist = \"normal\", mean = 1, sd = 1 }\ng_i = \"x\"\ng_h = \"log(x) + 3\"") == nil)
+        // Inherited from [inputs] into a scenario: the [inputs] line.
+        expectError("[inputs]\ng_i = \"g_h / 0\"\n[[scenario]]\nname = \"a\"\nweight = 1", key: "inputs.g_i", line: 2, says: "divides by 0")
+    }
+
+    /// The sigmoid's cross-input rules (`meek model` refuses these) hold for fixed inputs.
+    @Test func sigmoidRules() {
+        expectError("[inputs]\nsigmoid_b = 5", key: "inputs.sigmoid_b", line: 2, says: "must be in [0, 1] (got 5.0)")
+        expectError("[inputs]\nsigmoid_A = 0.5\nsigmoid_k = 20", key: "inputs.sigmoid_k", line: 3,
+                    says: "must be of opposite sign to sigmoid_A (lower loss must score higher) (got 20.0)")
+        expectError("[inputs]\nsigmoid_A = 0.9\nsigmoid_b = 0.5", key: "inputs.sigmoid_A", line: 2,
+                    says: "must be such that sigmoid_A + sigmoid_b is in [0, 1] (got 0.9)")
+    }
+
     /// A key with a newline or of a megabyte gives one short line.
     @Test func echoedKeysAreEscapedAndCut() throws {
         let newline = try #require(priorError("[inputs]\n\"g\\nh\" = 1\n"))
