@@ -1,3 +1,4 @@
+import CGSL
 import Foundation
 import MeekModel
 import TOMLKit
@@ -139,6 +140,9 @@ public struct PriorFile: Sendable {
 
     /// Parses prior-file text; `directory` resolves relative data-file paths.
     public static func parse(_ text: String, path: String, directory: String) throws(PriorError) -> PriorFile {
+        // Building priors calls GSL (CDFs at truncation bounds, quantiles), whose default
+        // handler aborts: off, for every caller (idempotent), and every result is checked.
+        meek_gsl_disable_abort()
         var parser = PriorParser(text: text, path: path, directory: directory)
         return try parser.parse()
     }
