@@ -20,8 +20,7 @@ enum TailInversion {
     /// The x in (0, `limit`) with T(x) = p, where T is increasing (a lower tail P) or
     /// decreasing (an upper tail Q) and f = |T′| is the density. Returns 0 when the
     /// quantile is below the smallest positive double, `limit` when T never reaches p
-    /// below it (the quantile is ∞ or rounds to `limit`), nil never.
-    @usableFromInline
+    /// below it (the quantile is ∞ or rounds to `limit`).
     static func solve(p: Double, guess: Double, limit: Double, increasing: Bool,
                       tail: (Double) -> Double, density: (Double) -> Double) -> Double {
         guard p > 0 else { return increasing ? 0 : limit }
@@ -62,7 +61,6 @@ enum TailInversion {
     }
 
     /// Gamma(k, 1): x with P(x) = p, or Q(x) = p when `upper`.
-    @usableFromInline
     static func gamma(_ p: Double, upper: Bool, shape k: Double) -> Double {
         let x = solve(p: p, guess: upper ? gsl_cdf_gamma_Qinv(p, k, 1) : gsl_cdf_gamma_Pinv(p, k, 1),
                       limit: .greatestFiniteMagnitude, increasing: !upper,
@@ -72,7 +70,6 @@ enum TailInversion {
     }
 
     /// Beta(a, b) on [0, 1]: x with P(x) = p, or Q(x) = p when `upper`.
-    @usableFromInline
     static func beta(_ p: Double, upper: Bool, a: Double, b: Double) -> Double {
         solve(p: p, guess: upper ? gsl_cdf_beta_Qinv(p, a, b) : gsl_cdf_beta_Pinv(p, a, b), limit: 1, increasing: !upper,
               tail: { upper ? gsl_cdf_beta_Q($0, a, b) : gsl_cdf_beta_P($0, a, b) },
@@ -81,7 +78,6 @@ enum TailInversion {
 
     /// Student's t (ν degrees of freedom, standard): x with P(x) = p, or Q(x) = p when
     /// `upper`, both from the upper tail by symmetry (Q(x) = P(−x)).
-    @usableFromInline
     static func studentT(_ p: Double, upper: Bool, nu: Double) -> Double {
         if p == 0.5 { return 0 }
         let q = Swift.min(p, 1 - p)
@@ -97,7 +93,6 @@ enum TailInversion {
 
     /// Q(x) of Student's t for x ≥ 0: ½·I_z(ν/2, ½) with z = ν/(ν + x²) (GSL), or far out
     /// (z < 1e-194 for ν ≤ 1e6) its leading term ½·z^(ν/2) / ((ν/2)·B(ν/2, ½)) in logs.
-    @usableFromInline
     static func tQ(_ x: Double, _ nu: Double) -> Double {
         guard x > tailStart else { return gsl_cdf_tdist_Q(x, nu) }
         let a = nu / 2

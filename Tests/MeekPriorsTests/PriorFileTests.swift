@@ -339,6 +339,13 @@ func withTemporaryFolder<T>(_ body: (URL) throws -> T) throws -> T {
                     says: "must be such that sigmoid_A + sigmoid_b is in [0, 1] (got 0.9)")
     }
 
+    /// `[[scenarios]]` (for `[[scenario]]`) names its own key (its line is the TOML
+    /// parser's to give).
+    @Test func unknownArrayTable() throws {
+        let e = try #require(priorError("[run]\ndraws = 10\n[[scenarios]]\nname = \"a\"\nweight = 1\n"))
+        #expect(e.key == "scenarios" && e.message.hasPrefix("unknown key (expected one of:") && e.message.contains("scenario"), "\(e)")
+    }
+
     /// A key with a newline or of a megabyte gives one short line.
     @Test func echoedKeysAreEscapedAndCut() throws {
         let newline = try #require(priorError("[inputs]\n\"g\\nh\" = 1\n"))
