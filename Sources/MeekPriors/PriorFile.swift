@@ -589,23 +589,37 @@ struct PriorParser {
             order.append(n)
         }
         for n in defs.keys.sorted() { try visit(n, []) }
-        // Supports and fixed values of model inputs.
-        for (name, def) in defs {
-            guard let k = ParameterKey(rawValue: name) else { continue }
-            switch def {
+        // Supports and fixed values of model inputs, in name order (the first error is
+        // always the same one); the extreme and middle draws of every random input.
+        for name in defs.keys.sorted() {
+            let domain = ParameterKey(rawValue: name)?.domain
+            switch defs[name]! {
             case .fixed(let v):
-                if !k.domain.contains(v) { throw error(path(of: name), "must be \(k.domain) (got \(v))") }
+                if let domain, !domain.contains(v) { throw error(path(of: name), "must be \(domain) (got \(v))") }
             case .random(let prior):
-                if let problem = supportProblem(prior.support, k.domain) {
-                    throw error(path(of: name), "\(describe(prior.distribution)) \(problem) for \(name), which must be \(k.domain); truncate it (truncate = [low, high]) or choose a distribution on the allowed values")
+                if let domain, let problem = supportProblem(prior.support, domain) {
+                    throw error(path(of: name), "\(describe(prior.distribution)) \(problem) for \(name), which must be \(domain); truncate it (truncate = [low, high]) or choose a distribution on the allowed values")
                 }
-            case .derived, .joint: break  // checked per draw / when loaded
+                // The support allows it, but the doubles may not: a scale past 1e308
+                // overflows, a tiny gamma shape underflows to 0.
+                for u in Self.probes {
+                    let x = prior.sample(u)
+                    guard (domain ?? .finite).contains(x) else {
+                        throw error(path(of: name), "draws \(x) at u = \(u) (the quantile is beyond the range of doubles)"
+                                    + (domain.map { "; \(name) must be \($0)" } ?? "") + ": narrow or truncate the distribution")
+                    }
+                }
+            case .derived, .joint: break  // checked over ranges below, and per draw / when loaded
             }
         }
         try checkStatically(defs, order: order, tables: scenario.tables, path: path(of:))
         scenario.definitions = defs
         scenario.order = order
     }
+
+    /// The uniforms a random input is tried at: plain Monte Carlo's extremes (2^-33 and
+    /// 1 − 2^-33, `meek_uniform`) and the median.
+    static let probes = [0x1p-33, 0.5, 1 - 0x1p-33]
 
     func supportProblem(_ s: Support, _ domain: Domain) -> String? {
         switch domain {

@@ -268,19 +268,29 @@ func withTemporaryFolder<T>(_ body: (URL) throws -> T) throws -> T {
                     says: "both must be finite and sd > 0")
     }
 
+    /// A prior whose draws leave the doubles (∞, or 0 for a positive input) is refused.
+    @Test func drawsBeyondTheDoubles() {
+        expectError("[inputs]\ng_i = { dist = \"gamma\", mean = 1e308, sd = 1e308 }", key: "inputs.g_i", line: 2,
+                    says: "draws inf at u = 0.9999999998835847 (the quantile is beyond the range of doubles); g_i must be > 0")
+        expectError("[inputs]\ng_i = { dist = \"gamma\", shape = 0.01, scale = 1 }", key: "inputs.g_i", line: 2,
+                    says: "draws 0.0 at u = 1.1641532182693481e-10")
+        expectError("[inputs]\nx = { dist = \"student_t\", nu = 0.01, scale = 1 }\ng_i = \"2 + 0 * x\"", key: "inputs.x", line: 2,
+                    says: "draws -inf at u = 1.1641532182693481e-10 (the quantile is beyond the range of doubles): narrow or truncate")
+    }
+
     /// Mean and sd are turned into parameters without squaring past the doubles (gamma's
     /// shape was inf/inf = NaN, a lognormal's sigma inf).
     @Test func momentFitsDoNotOverflow() throws {
         let p = try parsePrior("""
             [inputs]
-            g_i = { dist = "gamma", mean = 1e308, sd = 1e308 }
-            g_h = { dist = "lognormal", mean = 1, sd = 1e200 }
+            g_i = { dist = "gamma", mean = 1e300, sd = 1e300 }
+            g_h = { dist = "lognormal", mean = 1, sd = 1e100 }
             """)
-        #expect(p.scenarios[0].definitions["g_i"] == .random(Prior(.gamma(shape: 1, scale: 1e308))!))
+        #expect(p.scenarios[0].definitions["g_i"] == .random(Prior(.gamma(shape: 1, scale: 1e300))!))
         guard case .random(let c) = p.scenarios[0].definitions["g_h"], case .lognormal(let mu, let sigma) = c.distribution else {
             Issue.record("g_c"); return
         }
-        #expect(abs(sigma - (2 * log(1e200)).squareRoot()) < 1e-12 && abs(mu - -log(1e200)) < 1e-12)
+        #expect(abs(sigma - (2 * log(1e100)).squareRoot()) < 1e-12 && abs(mu - -log(1e100)) < 1e-12)
     }
 
     /// Truncation at ±inf works for every distribution (GSL's gamma CDF at inf is NaN, so
