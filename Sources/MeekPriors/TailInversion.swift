@@ -23,6 +23,7 @@ enum TailInversion {
     /// below it (the quantile is ∞ or rounds to `limit`).
     static func solve(p: Double, guess: Double, limit: Double, increasing: Bool,
                       tail: (Double) -> Double, density: (Double) -> Double) -> Double {
+        if p.isNaN { return .nan }
         guard p > 0 else { return increasing ? 0 : limit }
         // Whether the root lies above x, given T(x).
         func rootAbove(_ t: Double) -> Bool { increasing ? t < p : t > p }
