@@ -55,7 +55,44 @@ struct DistributionSpec {
         return (gsl_cdf_ugaussian_Pinv(lo.p), f(lo.value), gsl_cdf_ugaussian_Pinv(hi.p), f(hi.value))
     }
 
+    /// The shape parameters (beta a and b, gamma shape, Student-t ν) accepted: GSL's CDFs
+    /// hold across this range (beta's returns NaN from a = b = 1e6 on, and its inverse then
+    /// loops forever), and the quantiles are tested across it. Beyond it a prior is a point
+    /// mass or a normal for any purpose of this model.
+    static let shapes = 1e-3...1e5
+
+    /// The distribution, with every parameter checked: finite, in range, and the values it
+    /// derives (a range max − min, a fitted sd, a gamma's shape from mean and sd) too.
     func build() throws(PriorError) -> Distribution {
+        let d = try parameters()
+        switch d {
+        case .fixed, .choice: break
+        case .normal(let m, let sd):
+            guard m.isFinite, sd.isFinite, sd > 0 else { throw fail("gives mean \(m) and sd \(sd); both must be finite and sd > 0") }
+        case .lognormal(let mu, let sigma):
+            guard mu.isFinite, sigma.isFinite, sigma > 0 else {
+                throw fail("gives mu \(mu) and sigma \(sigma); both must be finite and sigma > 0")
+            }
+        case .uniform(let a, let b), .logUniform(let a, let b), .triangular(let a, _, let b):
+            guard (b - a).isFinite else { throw fail("max − min must be finite (got \(a), \(b))", field: "max") }
+        case .beta(let a, let b, let lo, let hi):
+            guard (hi - lo).isFinite else { throw fail("max − min must be finite (got \(lo), \(hi))", field: "max") }
+            for (name, v) in [("a", a), ("b", b)] where !Self.shapes.contains(v) {
+                throw fail(dist == "pert" ? "gives beta shapes a = \(a), b = \(b); each must be in \(Self.shapes) (lower lambda)"
+                           : "must be in \(Self.shapes) (got \(v))", field: dist == "pert" ? "lambda" : name)
+            }
+        case .gamma(let k, let theta):
+            guard Self.shapes.contains(k), theta.isFinite, theta > 0 else {
+                throw fail("gives shape \(k) and scale \(theta); the shape must be in \(Self.shapes) and the scale finite and > 0")
+            }
+        case .studentT(let nu, let loc, let scale):
+            guard Self.shapes.contains(nu) else { throw fail("must be in \(Self.shapes) (got \(nu))", field: "nu") }
+            guard loc.isFinite, scale.isFinite else { throw fail("location and scale must be finite") }
+        }
+        return d
+    }
+
+    func parameters() throws(PriorError) -> Distribution {
         switch dist {
         case "fixed":
             try allow(["value"])
@@ -77,7 +114,9 @@ struct DistributionSpec {
             }
             if fields["mean"] != nil || fields["sd"] != nil {
                 let mean = try positive("mean"), sd = try positive("sd")
-                let s2 = log1p(sd * sd / (mean * mean))
+                // σ² = ln(1 + (sd/mean)²), without squaring past the doubles.
+                let r = sd / mean
+                let s2 = r > 1e150 ? 2 * log(r) : log1p(r * r)
                 return .lognormal(mu: log(mean) - s2 / 2, sigma: s2.squareRoot())
             }
             let sigma: Double
@@ -120,7 +159,8 @@ struct DistributionSpec {
             try allow(["shape", "scale", "mean", "sd"])
             if fields["mean"] != nil || fields["sd"] != nil {
                 let mean = try positive("mean"), sd = try positive("sd")
-                return .gamma(shape: mean * mean / (sd * sd), scale: sd * sd / mean)
+                let r = mean / sd
+                return .gamma(shape: r * r, scale: sd / r)
             }
             return .gamma(shape: try positive("shape"), scale: try positive("scale"))
         case "student_t":
@@ -133,13 +173,21 @@ struct DistributionSpec {
             guard weights.count == values.count else {
                 throw fail("needs as many weights as values (\(weights.count) vs \(values.count))", field: "weights")
             }
-            guard weights.allSatisfy({ $0 >= 0 }), weights.contains(where: { $0 > 0 }) else {
+            guard let normalised = normalisedWeights(weights) else {
                 throw fail("weights must be ≥ 0 and not all 0", field: "weights")
             }
-            let total = weights.reduce(0, +)
-            return .choice(values: values, weights: weights.map { $0 / total })
+            return .choice(values: values, weights: normalised)
         default:
-            throw fail("unknown distribution '\(dist)'", field: "dist")
+            throw fail("unknown distribution '\(echo(dist))'", field: "dist")
         }
     }
+}
+
+/// Weights divided by their sum, the sum taken after dividing by the largest (so weights of
+/// 1e308 do not overflow it); nil unless all are finite and ≥ 0 and one is > 0.
+func normalisedWeights(_ weights: [Double]) -> [Double]? {
+    guard let largest = weights.max(), largest > 0, largest.isFinite, weights.allSatisfy({ $0 >= 0 }) else { return nil }
+    let scaled = weights.map { $0 / largest }
+    let total = scaled.reduce(0, +)
+    return scaled.map { $0 / total }
 }

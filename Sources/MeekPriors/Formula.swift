@@ -61,15 +61,38 @@ public indirect enum Formula: Sendable, Equatable {
         }
     }
 
+    /// The longest expression accepted, in characters, and the deepest nesting of its tree
+    /// (parentheses, unary minus, powers, and chains such as 1 + 1 + … count alike): every
+    /// pass over a formula recurses through its tree, so both bound the stack a formula can
+    /// use, and a real model input needs far less.
+    public static let maxLength = 1000, maxDepth = 64
+
     /// Parses `text`; throws a message saying where and what is wrong.
     public static func parse(_ text: String) throws(FormulaError) -> Formula {
-        var parser = FormulaParser(Array(text.unicodeScalars))
+        let scalars = Array(text.unicodeScalars)
+        guard scalars.count <= maxLength else {
+            throw FormulaError(message: "longer than \(maxLength) characters (\(scalars.count))", position: maxLength + 1)
+        }
+        var parser = FormulaParser(scalars)
         let e = try parser.expression()
         parser.skipSpaces()
         if parser.position < parser.scalars.count {
             throw parser.error("unexpected '\(parser.scalars[parser.position])'")
         }
+        guard e.depth <= maxDepth else {
+            throw FormulaError(message: "nested deeper than \(maxDepth) levels", position: 1)
+        }
         return e
+    }
+
+    /// The height of the tree (a number or a name: 1).
+    var depth: Int {
+        switch self {
+        case .number, .variable: 1
+        case .negate(let e): 1 + e.depth
+        case .binary(_, let l, let r): 1 + Swift.max(l.depth, r.depth)
+        case .call(_, let args): 1 + args.map(\.depth).max()!
+        }
     }
 }
 
@@ -83,6 +106,9 @@ public struct FormulaError: Error, Sendable, CustomStringConvertible {
 struct FormulaParser {
     let scalars: [Unicode.Scalar]
     var position = 0
+    /// Open `unary` calls: every path of the recursion passes through it, so bounding it
+    /// bounds the parser's own stack.
+    var depth = 0
 
     init(_ scalars: [Unicode.Scalar]) { self.scalars = scalars }
 
@@ -118,6 +144,9 @@ struct FormulaParser {
     }
 
     mutating func unary() throws(FormulaError) -> Formula {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Formula.maxDepth else { throw error("nested deeper than \(Formula.maxDepth) levels") }
         if peek() == "-" {
             position += 1
             return .negate(try unary())

@@ -1,3 +1,4 @@
+import CGSL
 import Foundation
 import MeekModel
 import MeekTOML
@@ -25,6 +26,16 @@ public struct RunSettings: Sendable, Equatable {
     public var credibleLevels = [0.5, 0.9]
     /// Calendar years for "probability that it has happened by".
     public var convergeBy = [2030.0, 2040, 2050]
+
+    /// The most draws a run may ask for (the engine's block and count arithmetic stays
+    /// exact far beyond; the CLI's `--draws` uses the same bound).
+    public static let maxDraws = 1 << 50
+    /// The most entries of each list in [run] and [metrics] (each is a column or row of
+    /// every result).
+    public static let maxListLength = 32
+    /// The calendar years a run may start in, and `converge_by` years.
+    public static let startYears = 1900.0...2200.0
+    public static let years = 1900.0...3000.0
 
     public init() {}
 }
@@ -130,6 +141,9 @@ public struct PriorFile: Sendable {
 
     /// Parses prior-file text; `directory` resolves relative data-file paths.
     public static func parse(_ text: String, path: String, directory: String) throws(PriorError) -> PriorFile {
+        // Building priors calls GSL (CDFs at truncation bounds, quantiles), whose default
+        // handler aborts: off, for every caller (idempotent), and every result is checked.
+        meek_gsl_disable_abort()
         var parser = PriorParser(text: text, path: path, directory: directory)
         return try parser.parse()
     }
@@ -188,12 +202,16 @@ struct PriorParser {
         // Base definitions: [inputs] and [[joint]].
         var baseTables: [JointTable] = []
         var base = try parseInputs(root["inputs"], at: ["inputs"])
+        // Where each input is defined (its key path), for errors found once scenarios merge.
+        var baseOrigins = Dictionary(uniqueKeysWithValues: base.keys.map { ($0, ["inputs", $0]) })
         if let joints = root["joint"] {
             guard let array = joints.array else { throw error(["joint"], "must be an array of tables: [[joint]]") }
             for (i, entry) in array.enumerated() {
-                try addJoint(entry, at: ["joint", String(i + 1)], into: &base, tables: &baseTables, overriding: false)
+                try addJoint(entry, at: ["joint", String(i + 1)], into: &base, origins: &baseOrigins, tables: &baseTables,
+                             overriding: false)
             }
         }
+        var origins: [[String: [String]]] = []
 
         // Scenarios: each overrides the base.
         var scenarios: [Scenario] = []
@@ -210,31 +228,36 @@ struct PriorParser {
                     guard let s = v.string, !s.isEmpty else { throw error(key + ["name"], "must be a non-empty string") }
                     return s
                 } ?? "scenario \(i + 1)"
-                guard names.insert(name).inserted else { throw error(key + ["name"], "'\(name)' is used twice") }
+                guard names.insert(name).inserted else { throw error(key + ["name"], "'\(echo(name))' is used twice") }
                 guard let weightValue = table["weight"] else { throw error(key, "needs a weight") }
                 let weight = try number(weightValue, at: key + ["weight"])
                 guard weight > 0 else { throw error(key + ["weight"], "must be > 0 (got \(weight))") }
                 var definitions = base
+                var own = baseOrigins
                 var tables = baseTables
                 let overrides = try parseInputs(table["inputs"], at: key + ["inputs"])
-                for (k, v) in overrides { definitions[k] = v }
+                for (k, v) in overrides {
+                    definitions[k] = v
+                    own[k] = key + ["inputs", k]
+                }
                 if let joints = table["joint"] {
                     guard let array = joints.array else { throw error(key + ["joint"], "must be an array of tables") }
                     for (j, entry) in array.enumerated() {
-                        try addJoint(entry, at: key + ["joint", String(j + 1)], into: &definitions, tables: &tables, overriding: true)
+                        try addJoint(entry, at: key + ["joint", String(j + 1)], into: &definitions, origins: &own,
+                                     tables: &tables, overriding: true)
                     }
                 }
+                origins.append(own)
                 scenarios.append(Scenario(name: name, weight: weight, definitions: definitions, tables: tables, order: []))
             }
-            let total = scenarios.reduce(0) { $0 + $1.weight }
-            for i in scenarios.indices { scenarios[i].weight /= total }
+            let weights = normalisedWeights(scenarios.map(\.weight))!  // each is finite and > 0
+            for i in scenarios.indices { scenarios[i].weight = weights[i] }
         } else {
             scenarios = [Scenario(name: "base", weight: 1, definitions: base, tables: baseTables, order: [])]
+            origins = [baseOrigins]
         }
 
-        for i in scenarios.indices {
-            try complete(&scenarios[i], at: scenarios.count > 1 ? ["scenario", String(i + 1)] : ["inputs"])
-        }
+        for i in scenarios.indices { try complete(&scenarios[i], origins: origins[i]) }
         let copula = try parseCopula(root["copula"], scenarios: scenarios)
         if run.sampler == .sobol {
             let dims = PriorParser.dimensionCount(scenarios: scenarios)
@@ -277,9 +300,11 @@ struct PriorParser {
         throw error(key, "must be a number (inf and -inf allowed)")
     }
 
-    func numbers(_ value: TOMLValueConvertible?, at key: [String]) throws(PriorError) -> [Double]? {
+    /// An array of finite numbers, of at most `limit` entries.
+    func numbers(_ value: TOMLValueConvertible?, at key: [String], limit: Int = .max) throws(PriorError) -> [Double]? {
         guard let value else { return nil }
         guard let array = value.array else { throw error(key, "must be an array of numbers") }
+        guard array.count <= limit else { throw error(key, "has \(array.count) entries; at most \(limit) are allowed") }
         var out: [Double] = []
         for (i, v) in array.enumerated() { out.append(try number(v, at: key + [String(i + 1)])) }
         return out
@@ -291,11 +316,14 @@ struct PriorParser {
         guard let t = value.table else { throw error(["run"], "must be a table: [run]") }
         try allowOnly(t, ["draws", "seed", "sampler", "start_year", "quantiles", "credible_levels", "converge_by"], at: ["run"])
         if let v = t["draws"] {
-            guard let n = v.int, n > 0 else { throw error(["run", "draws"], "must be a whole number > 0 (got \(v))") }
+            guard let n = v.int, n > 0, n <= RunSettings.maxDraws else {
+                throw error(["run", "draws"], "must be a whole number from 1 to 2^50 = \(RunSettings.maxDraws) (got \(echo(v)))")
+            }
             run.draws = n
         }
         if let v = t["seed"] {
-            guard let n = v.int, n >= 0 else { throw error(["run", "seed"], "must be a whole number >= 0 (got \(v))") }
+            // TOML integers are 64-bit signed: every one ≥ 0 fits the UInt64 seed.
+            guard let n = v.int, n >= 0 else { throw error(["run", "seed"], "must be a whole number >= 0 (got \(echo(v)))") }
             run.seed = UInt64(n)
         }
         if let v = t["sampler"] {
@@ -304,16 +332,26 @@ struct PriorParser {
             }
             run.sampler = kind
         }
-        if let v = t["start_year"] { run.startYear = try number(v, at: ["run", "start_year"]) }
-        if let q = try numbers(t["quantiles"], at: ["run", "quantiles"]) {
+        if let v = t["start_year"] {
+            run.startYear = try number(v, at: ["run", "start_year"])
+            guard RunSettings.startYears.contains(run.startYear) else {
+                throw error(["run", "start_year"], "must be in \(RunSettings.startYears) (got \(run.startYear))")
+            }
+        }
+        if let q = try numbers(t["quantiles"], at: ["run", "quantiles"], limit: RunSettings.maxListLength) {
             guard !q.isEmpty, q.allSatisfy({ $0 > 0 && $0 < 1 }) else { throw error(["run", "quantiles"], "must be numbers in (0, 1)") }
             run.quantiles = q
         }
-        if let c = try numbers(t["credible_levels"], at: ["run", "credible_levels"]) {
+        if let c = try numbers(t["credible_levels"], at: ["run", "credible_levels"], limit: RunSettings.maxListLength) {
             guard c.allSatisfy({ $0 > 0 && $0 < 1 }) else { throw error(["run", "credible_levels"], "must be numbers in (0, 1)") }
             run.credibleLevels = c
         }
-        if let y = try numbers(t["converge_by"], at: ["run", "converge_by"]) { run.convergeBy = y }
+        if let y = try numbers(t["converge_by"], at: ["run", "converge_by"], limit: RunSettings.maxListLength) {
+            if let bad = y.first(where: { !RunSettings.years.contains($0) }) {
+                throw error(["run", "converge_by"], "years must be in \(RunSettings.years) (got \(bad))")
+            }
+            run.convergeBy = y
+        }
         return run
     }
 
@@ -328,7 +366,7 @@ struct PriorParser {
         try allowOnly(t, ["gap_nats", "peak_fractions", "sprt_tokens", "benchmark_steps", "benchmark_points",
                           "sprt_tokens_at_peak", "inference_gap_at_peak"], at: ["metrics"])
         func list(_ name: String, _ rule: String, _ ok: (Double) -> Bool) throws(PriorError) -> [Double]? {
-            guard let values = try numbers(t[name], at: ["metrics", name]) else { return nil }
+            guard let values = try numbers(t[name], at: ["metrics", name], limit: RunSettings.maxListLength) else { return nil }
             if let bad = values.first(where: { !ok($0) }) { throw error(["metrics", name], "values must be \(rule) (got \(bad))") }
             return values
         }
@@ -373,7 +411,7 @@ struct PriorParser {
             do {
                 return .derived(try Formula.parse(s), text: s)
             } catch let e {
-                throw error(key, "expression \"\(s)\": \(e)")
+                throw error(key, "expression \"\(echo(s))\": \(e)")
             }
         }
         guard let t = value.table else {
@@ -385,7 +423,7 @@ struct PriorParser {
     func parsePrior(_ t: TOMLTable, at key: [String]) throws(PriorError) -> Prior {
         guard let distValue = t["dist"] else { throw error(key, "needs dist = \"...\" (\(Self.distributions.joined(separator: ", ")))") }
         guard let dist = distValue.string, Self.distributions.contains(dist) else {
-            throw error(key + ["dist"], "unknown distribution \(distValue) (known: \(Self.distributions.joined(separator: ", ")))")
+            throw error(key + ["dist"], "unknown distribution \(echo(distValue)) (known: \(Self.distributions.joined(separator: ", ")))")
         }
         var fields: [String: Double] = [:]
         var percentiles: [(p: Double, value: Double, key: String)] = []
@@ -393,7 +431,7 @@ struct PriorParser {
         for k in t.keys.sorted() where k != "dist" && k != "source" && k != "note" {
             let v = t[k]!
             if k == "truncate" || k == "values" || k == "weights" {
-                arrays[k] = k == "truncate" ? try bounds(v, at: key + [k]) : try numbers(v, at: key + [k])
+                arrays[k] = k == "truncate" ? try bounds(v, at: key + [k]) : try numbers(v, at: key + [k], limit: Self.maxChoices)
             } else if let p = Self.percentile(k) {
                 percentiles.append((p, try number(v, at: key + [k]), k))
             } else {
@@ -410,6 +448,13 @@ struct PriorParser {
             guard tr[0] < tr[1] else { throw error(key + ["truncate"], "needs low < high (got [\(tr[0]), \(tr[1])])") }
             truncation = (tr[0], tr[1])
         }
+        if let (low, high) = truncation {
+            // GSL's CDFs return NaN where they fail (its abort handler is off): check them.
+            let masses = [distribution.cdf(low), distribution.cdf(high), distribution.ccdf(low), distribution.ccdf(high)]
+            guard masses.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else {
+                throw error(key + ["truncate"], "the distribution's CDF cannot be computed at [\(low), \(high)]")
+            }
+        }
         guard let prior = Prior(distribution, truncation: truncation) else {
             throw error(key + ["truncate"], "excludes all of the distribution's mass")
         }
@@ -420,6 +465,9 @@ struct PriorParser {
         guard let a = v.array, a.count == 2 else { throw error(key, "must be [low, high] (inf and -inf allowed)") }
         return [try bound(a[0], at: key + ["1"]), try bound(a[1], at: key + ["2"])]
     }
+
+    /// The most values a `choice` may list (it is searched on every draw).
+    static let maxChoices = 1000
 
     static let distributions = ["normal", "lognormal", "uniform", "loguniform", "beta", "pert", "triangular",
                                 "gamma", "student_t", "choice", "fixed"]
@@ -435,7 +483,7 @@ struct PriorParser {
     // MARK: Joint tables
 
     func addJoint(_ entry: TOMLValueConvertible, at key: [String], into definitions: inout [String: Definition],
-                  tables: inout [JointTable], overriding: Bool) throws(PriorError) {
+                  origins: inout [String: [String]], tables: inout [JointTable], overriding: Bool) throws(PriorError) {
         guard let t = entry.table else { throw error(key, "must be a table with file and columns") }
         try allowOnly(t, ["file", "columns", "source", "note"], at: key)
         guard let file = t["file"]?.string else { throw error(key, "needs file = \"path/to/table.csv\"") }
@@ -444,7 +492,7 @@ struct PriorParser {
         }
         let resolved = file.hasPrefix("/") ? file : (directory as NSString).appendingPathComponent(file)
         guard let data = FileManager.default.contents(atPath: resolved) else {
-            throw error(key + ["file"], "data file \(resolved) not found")
+            throw error(key + ["file"], "data file \(echo(resolved)) not found")
         }
         // Lines of cells, split on the bytes (CR LF or LF; blank lines skipped), each cell
         // without surrounding spaces and quotes.
@@ -458,31 +506,33 @@ struct PriorParser {
         var lines = Array(data).split(whereSeparator: { $0 == 0x0A || $0 == 0x0D })
             .map { $0.split(separator: 0x2C, omittingEmptySubsequences: false).map(cell) }
             .filter { !($0.count == 1 && $0[0].isEmpty) }
-        guard !lines.isEmpty else { throw error(key + ["file"], "\(resolved) is empty") }
+        guard !lines.isEmpty else { throw error(key + ["file"], "\(echo(resolved)) is empty") }
         let header = lines.removeFirst().map(String.init)
+        guard !lines.isEmpty else { throw error(key + ["file"], "\(echo(resolved)) has a header line and no data rows") }
         var columns: [String: [Double]] = [:]
         let tableIndex = tables.count
         for input in mapping.keys.sorted() {
             guard let column = mapping[input]!.string else { throw error(key + ["columns", input], "must be a column name") }
             guard let c = header.firstIndex(of: column) else {
-                throw error(key + ["columns", input], "\(resolved) has no column '\(column)' (columns: \(header.joined(separator: ", ")))")
+                throw error(key + ["columns", input], "\(echo(resolved)) has no column named '\(echo(column))' in its header line")
             }
             var values: [Double] = []
             values.reserveCapacity(lines.count)
             for (row, cells) in lines.enumerated() {
                 guard c < cells.count, let v = Double(cells[c]), v.isFinite else {
-                    throw error(key + ["file"], "\(resolved) line \(row + 2): column '\(column)' is not a finite number")
+                    throw error(key + ["file"], "\(echo(resolved)) line \(row + 2): column '\(echo(column))' is not a finite number")
                 }
                 values.append(v)
             }
             if let model = ParameterKey(rawValue: input), let bad = values.first(where: { !model.domain.contains($0) }) {
-                throw error(key + ["columns", input], "column '\(column)' has \(bad); \(input) must be \(model.domain)")
+                throw error(key + ["columns", input], "column '\(echo(column))' has \(bad); \(input) must be \(model.domain)")
             }
             columns[input] = values
             if !overriding, definitions[input] != nil {
-                throw error(key + ["columns", input], "\(input) is also defined in [inputs]; define it once")
+                throw error(key + ["columns", input], "\(echo(input)) is also defined in [inputs]; define it once")
             }
             definitions[input] = .joint(table: tableIndex)
+            origins[input] = key + ["columns", input]
         }
         tables.append(JointTable(file: file, resolvedPath: resolved, sha256: SHA256.hex(Array(data)),
                                  columns: columns, rowCount: lines.count))
@@ -491,8 +541,10 @@ struct PriorParser {
     // MARK: Checks per scenario
 
     /// Fills paper defaults, orders inputs by dependency, and checks names, cycles and
-    /// supports.
-    func complete(_ scenario: inout Scenario, at key: [String]) throws(PriorError) {
+    /// supports. `origins` gives each input's key path where it is defined (`inputs.g_h`
+    /// for one a scenario inherits, `scenario[2].inputs.g_h` for its own).
+    func complete(_ scenario: inout Scenario, origins: [String: [String]]) throws(PriorError) {
+        func path(of name: String) -> [String] { origins[name] ?? ["inputs", name] }
         var defs = scenario.definitions
         let known = Set(ParameterKey.allCases.map(\.rawValue))
         // Names read by expressions must exist; auxiliary inputs must be read by something.
@@ -501,14 +553,17 @@ struct PriorParser {
             guard case .derived(let e, let text) = def else { continue }
             for v in e.variables.sorted() {
                 if defs[v] == nil && !(known.contains(v) && v != ParameterKey.startYear.rawValue) {
-                    throw error(path(of: name, key), "expression \"\(text)\" reads '\(v)', which is not defined (define it under [inputs])")
+                    throw error(path(of: name), "expression \"\(echo(text))\" reads '\(echo(v))', which is not defined (define it under [inputs])")
                 }
                 readers[v, default: []].append(name)
             }
         }
         for name in defs.keys.sorted() where !known.contains(name) && readers[name] == nil {
-            let near = known.sorted().min { editDistance($0, name) < editDistance($1, name) } ?? ""
-            throw error(path(of: name, key), "'\(name)' is not an input of the model and no derived input reads it (did you mean '\(near)'?)")
+            // A suggestion only for names a typo could make (the distance is quadratic).
+            let near = name.count > PriorError.echoLimit ? nil
+                : known.sorted().min { editDistance($0, name) < editDistance($1, name) }
+            throw error(path(of: name), "'\(echo(name))' is not an input of the model and no derived input reads it"
+                        + (near.map { " (did you mean '\($0)'?)" } ?? ""))
         }
         // Paper defaults for model inputs not given (g_inf and invest_stop_years stay unset).
         let defaults = Parameters()
@@ -522,7 +577,7 @@ struct PriorParser {
             if state[n] == 2 { return }
             if state[n] == 1 {
                 let cycle = stack.drop { $0 != n } + [n]
-                throw error(path(of: n, key), "derived inputs form a cycle: \(cycle.joined(separator: " → "))")
+                throw error(path(of: n), "derived inputs form a cycle: \(echo(cycle.joined(separator: " → ")))")
             }
             state[n] = 1
             if case .derived(let e, _) = defs[n]! {
@@ -532,26 +587,37 @@ struct PriorParser {
             order.append(n)
         }
         for n in defs.keys.sorted() { try visit(n, []) }
-        // Supports and fixed values of model inputs.
-        for (name, def) in defs {
-            guard let k = ParameterKey(rawValue: name) else { continue }
-            switch def {
+        // Supports and fixed values of model inputs, in name order (the first error is
+        // always the same one); the extreme and middle draws of every random input.
+        for name in defs.keys.sorted() {
+            let domain = ParameterKey(rawValue: name)?.domain
+            switch defs[name]! {
             case .fixed(let v):
-                if !k.domain.contains(v) { throw error(path(of: name, key), "must be \(k.domain) (got \(v))") }
+                if let domain, !domain.contains(v) { throw error(path(of: name), "must be \(domain) (got \(v))") }
             case .random(let prior):
-                if let problem = supportProblem(prior.support, k.domain) {
-                    throw error(path(of: name, key), "\(describe(prior.distribution)) \(problem) for \(name), which must be \(k.domain); truncate it (truncate = [low, high]) or choose a distribution on the allowed values")
+                if let domain, let problem = supportProblem(prior.support, domain) {
+                    throw error(path(of: name), "\(describe(prior.distribution)) \(problem) for \(name), which must be \(domain); truncate it (truncate = [low, high]) or choose a distribution on the allowed values")
                 }
-            case .derived, .joint: break  // checked per draw / when loaded
+                // The support allows it, but the doubles may not: a scale past 1e308
+                // overflows, a tiny gamma shape underflows to 0.
+                for u in Self.probes {
+                    let x = prior.sample(u)
+                    guard (domain ?? .finite).contains(x) else {
+                        throw error(path(of: name), "draws \(x) at u = \(u) (the quantile is beyond the range of doubles)"
+                                    + (domain.map { "; \(name) must be \($0)" } ?? "") + ": narrow or truncate the distribution")
+                    }
+                }
+            case .derived, .joint: break  // checked over ranges below, and per draw / when loaded
             }
         }
+        try checkStatically(defs, order: order, tables: scenario.tables, path: path(of:))
         scenario.definitions = defs
         scenario.order = order
     }
 
-    func path(of name: String, _ key: [String]) -> [String] {
-        key.first == "scenario" ? key + ["inputs", name] : ["inputs", name]
-    }
+    /// The uniforms a random input is tried at: plain Monte Carlo's extremes (2^-33 and
+    /// 1 − 2^-33, `meek_uniform`) and the median.
+    static let probes = [0x1p-33, 0.5, 1 - 0x1p-33]
 
     func supportProblem(_ s: Support, _ domain: Domain) -> String? {
         switch domain {
@@ -581,7 +647,7 @@ struct PriorParser {
         for s in scenarios {
             for n in names {
                 guard case .random = s.definitions[n] else {
-                    throw error(["copula", "inputs"], "'\(n)' must be a random input (a distribution) in every scenario")
+                    throw error(["copula", "inputs"], "'\(echo(n))' must be a random input (a distribution) in every scenario")
                 }
             }
         }
