@@ -1,6 +1,7 @@
 /// What one worker learns about one metric: a mergeable histogram of the finite values,
-/// counts of "never" and "no lead", and exact counts of values at or below thresholds
-/// (for "happened by year Y"). All integer counts, so merging is order-independent.
+/// counts of "never" (+∞) and "no lead" (−∞), and exact counts of values at or below
+/// thresholds (for "happened by year Y"). All integer counts, so merging is
+/// order-independent. A NaN is no outcome: `add` reports it and the caller fails the draw.
 final class MetricAccumulator {
     let histogram: Histogram
     @exclusivity(unchecked) var never: UInt64 = 0
@@ -23,8 +24,8 @@ final class MetricAccumulator {
     /// Adds a column of a block: one vector pass for the moments, extremes, threshold
     /// counts (the first four at once, any further ones in a pass each) and the never /
     /// no-lead counts, then one pass counting the finite values' bins. Returns the block's
-    /// moments.
-    func add(column: UnsafePointer<Double>, count n: Int) -> BlockSums {
+    /// moments and how many values were NaN (the model failed: counted nowhere).
+    func add(column: UnsafePointer<Double>, count n: Int) -> (sums: BlockSums, failed: UInt64) {
         var limits = SIMD4<Double>(repeating: -.infinity)  // never ≤ for unused lanes
         for (k, t) in thresholds.prefix(4).enumerated() { limits[k] = t }
         let scan = ColumnScan(column, count: n, limits: limits)
@@ -43,7 +44,7 @@ final class MetricAccumulator {
         } else {
             histogram.count(column: column, count: n, finite: scan.finite, minimum: scan.minimum, maximum: scan.maximum)
         }
-        return scan.sums
+        return (scan.sums, scan.failed)
     }
 
     func merge(_ other: MetricAccumulator) {
@@ -78,9 +79,9 @@ struct BlockSums: Sendable {
 /// One pass over a column, four values at a time: the finite values' count, moments
 /// (deviations from the first finite value, summed per lane, the lanes added in a fixed
 /// order), minimum and maximum; how many are at or below each of four limits; and the
-/// counts of +∞ (never) and of −∞ or NaN (no lead).
+/// counts of +∞ (never), of −∞ (no lead) and of NaN (a failed draw, no outcome).
 struct ColumnScan {
-    var finite: UInt64 = 0, never: UInt64 = 0, noLead: UInt64 = 0
+    var finite: UInt64 = 0, never: UInt64 = 0, noLead: UInt64 = 0, failed: UInt64 = 0
     var minimum = Double.infinity, maximum = -Double.infinity
     var below = SIMD4<Int64>()
     var sums = BlockSums()
@@ -93,7 +94,7 @@ struct ColumnScan {
         var first = 0
         while first < n, !column[first].isFinite { first += 1 }
         let shift = first < n ? column[first] : 0
-        var s1 = Lanes(), s2 = Lanes(), count = Counts(), neverCount = Counts()
+        var s1 = Lanes(), s2 = Lanes(), count = Counts(), neverCount = Counts(), noLeadCount = Counts()
         var lo = Lanes(repeating: .infinity), hi = Lanes(repeating: -.infinity)
         var b0 = Counts(), b1 = Counts(), b2 = Counts(), b3 = Counts()
         let l0 = Lanes(repeating: limits[0]), l1 = Lanes(repeating: limits[1])
@@ -105,6 +106,7 @@ struct ColumnScan {
             s2 += d * d
             count = count.replacing(with: count &+ 1, where: isFinite)
             neverCount = neverCount.replacing(with: neverCount &+ 1, where: valid .& (v .== .infinity))
+            noLeadCount = noLeadCount.replacing(with: noLeadCount &+ 1, where: valid .& (v .== -.infinity))
             lo = lo.replacing(with: v, where: isFinite .& (v .< lo))
             hi = hi.replacing(with: v, where: isFinite .& (v .> hi))
             // Lane k of b_j counts values ≤ limit j (+∞ exceeds every limit; −∞ and NaN
@@ -127,7 +129,8 @@ struct ColumnScan {
         }
         finite = UInt64(count.wrappedSum())
         never = UInt64(neverCount.wrappedSum())
-        noLead = UInt64(n) - finite - never
+        noLead = UInt64(noLeadCount.wrappedSum())
+        failed = UInt64(n) - finite - never - noLead
         minimum = Swift.min(Swift.min(lo[0], lo[1]), Swift.min(lo[2], lo[3]))
         maximum = Swift.max(Swift.max(hi[0], hi[1]), Swift.max(hi[2], hi[3]))
         below = Counts(b0.wrappedSum(), b1.wrappedSum(), b2.wrappedSum(), b3.wrappedSum())

@@ -67,9 +67,15 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .invalidDraw(let e):
-            let source = e.expression.map { " (from \"\($0)\")" } ?? ""
-            return "draw \(e.draw): \(e.input) = \(e.value)\(source), but \(e.input) must be \(e.requirement); constrain the inputs it is derived from"
+        case .invalidDraw(var e):
+            if e.value.isNaN { e.value = .nan }  // "nan", never "-nan"
+            if let inputs = e.modelInputs {
+                return "draw \(e.draw): the model gives no number for \(e.input) (\(e.value)) with \(inputs); no outcome is counted for a failed draw"
+            }
+            guard let expression = e.expression else {
+                return "draw \(e.draw): \(e.input) = \(e.value), but \(e.input) must be \(e.requirement); check its prior"
+            }
+            return "draw \(e.draw): \(e.input) = \(e.value) (from \"\(expression)\"), but \(e.input) must be \(e.requirement); constrain the inputs it is derived from"
         case .configuration(let m): return m
         }
     }
@@ -207,10 +213,26 @@ public enum Engine {
                     }
                     for i in 0..<part { scenarioCounts[Int(scenarioOf[i])] += 1 }
                     layout.evaluate(inputs, columns: slotValues, stride: p, count: part, into: values)
-                    // Accumulate each value column: the metrics, then the uncertain inputs.
+                    // Accumulate each value column: the metrics, then the uncertain inputs. A NaN
+                    // is a failed draw: the run stops at the first.
                     for m in 0..<accumulated {
                         let column = m < metricCount ? values + m * p : slotValues + savedInputs[m - metricCount] * p
-                        blockSums[m].combine(accumulators[m].add(column: column, count: part))
+                        let added = accumulators[m].add(column: column, count: part)
+                        if added.failed > 0 {
+                            let i = (0..<part).first { column[$0].isNaN }!
+                            var error = m < metricCount
+                                ? DrawError(input: config.metrics.definitions[m].id, value: .nan, requirement: "a number",
+                                            modelInputs: layout.describeInputs(buffers, stride: p, draw: i))
+                                : DrawError(input: config.prior.uncertainInputs[m - metricCount], value: .nan, requirement: "a number")
+                            error.draw = first + start + i
+                            if firstError == nil || error.draw < firstError!.draw { firstError = error }
+                            failed = true
+                        }
+                        blockSums[m].combine(added.sums)
+                    }
+                    if failed {
+                        _ = firstErrorBlock.min(b, ordering: .relaxed)
+                        break
                     }
                     if let saved {
                         for i in 0..<part {
@@ -314,6 +336,20 @@ struct BlockLayout: @unchecked Sendable {
                     meekBudgetUSD: column(.meekBudgetUSD, b), sotaBudgetUSD: column(.sotaBudgetUSD, b),
                     investStopYears: column(.investStopYears, b), inferenceUSDPerToken: column(.inferenceUSDPerToken, b),
                     gInf: column(.gInf, b), sprtError: column(.sprtError, b), bayesSlowdown: column(.bayesSlowdown, b))
+    }
+
+    /// Draw `i`'s model inputs as text, `alpha = 0.15, A = 1070, …`, for a failed draw's
+    /// message (a lean block holds the logs of the inputs the model reads as logs).
+    func describeInputs(_ b: BlockBuffers, stride: Int, draw i: Int) -> String {
+        ParameterKey.allCases.compactMap { key -> String? in
+            let value: Double
+            switch sources[key] {
+            case .slot(let s): value = GapKernel.logInputs.contains(key) ? Foundation.exp(b.logs[s * stride + i]) : b.values[s * stride + i]
+            case .constant(let v): value = v
+            case nil: return nil
+            }
+            return "\(key) = \(value)"
+        }.joined(separator: ", ")
     }
 
     /// The model inputs of draw `i` of a block.
