@@ -60,19 +60,47 @@ final class MetricAccumulator {
 /// (stable without a division per value; `ColumnScan`); blocks are combined in block order (Chan et al.'s
 /// pairwise update), so means and standard deviations are bit-identical for any thread
 /// count.
+///
+/// Values beyond ±2^500 would overflow the squares: their deviations are taken in units of
+/// `scale`, a power of two (1 for every other column, so its arithmetic and bits are
+/// unchanged), and `m2` is the sum of squares in those units. The mean and the standard
+/// deviation are then finite whenever their true values are.
 struct BlockSums: Sendable {
     var count = 0.0
     var mean = 0.0
     var m2 = 0.0
+    var scale = 1.0
+
+    /// Deviations beyond this magnitude are scaled (their squares would exceed 2^1000).
+    static let largest = 0x1p500
+
+    /// The sample standard deviation, `nil` with fewer than two values or when it is not
+    /// representable.
+    var sd: Double? {
+        guard count > 1 else { return nil }
+        let sd = (m2 / (count - 1)).squareRoot() * scale
+        return sd.isFinite ? sd : nil
+    }
 
     mutating func combine(_ o: BlockSums) {
         guard o.count > 0 else { return }
         guard count > 0 else { self = o; return }
+        if o.scale != scale { rescale(to: Swift.max(scale, o.scale)) }
+        var o = o
+        o.rescale(to: scale)
         let n = count + o.count
-        let delta = o.mean - mean
-        mean += delta * (o.count / n)
+        let delta = o.mean / scale - mean / scale  // exact divisions by a power of two
+        mean = (mean / scale + delta * (o.count / n)) * scale
         m2 += o.m2 + delta * delta * (count * o.count / n)
         count = n
+    }
+
+    /// Expresses `m2` in units of `s` ≥ `scale` (exact: powers of two).
+    mutating func rescale(to s: Double) {
+        guard s != scale else { return }
+        let r = scale / s
+        m2 *= r * r
+        scale = s
     }
 }
 
@@ -136,8 +164,28 @@ struct ColumnScan {
         below = Counts(b0.wrappedSum(), b1.wrappedSum(), b2.wrappedSum(), b3.wrappedSum())
         if finite > 0 {
             let m = Double(finite)
+            if Swift.max(-minimum, maximum) > BlockSums.largest {
+                sums = Self.scaledSums(column, count: n, shift: shift, finite: m, largest: Swift.max(-minimum, maximum))
+                return
+            }
             let t1 = (s1[0] + s1[1]) + (s1[2] + s1[3]), t2 = (s2[0] + s2[1]) + (s2[2] + s2[3])
             sums = BlockSums(count: m, mean: shift + t1 / m, m2: Swift.max(t2 - t1 * t1 / m, 0))
         }
+    }
+
+    /// The rare column with a value beyond ±2^500: its sums again, the deviations in units
+    /// of the power of two at or above its largest magnitude.
+    @inline(never)
+    static func scaledSums(_ column: UnsafePointer<Double>, count n: Int, shift: Double, finite m: Double,
+                           largest: Double) -> BlockSums {
+        let scale = Double(sign: .plus, exponent: largest.exponent + 1, significand: 1)
+        let s = shift / scale
+        var t1 = 0.0, t2 = 0.0
+        for i in 0..<n where column[i].isFinite {
+            let d = column[i] / scale - s
+            t1 += d
+            t2 += d * d
+        }
+        return BlockSums(count: m, mean: (s + t1 / m) * scale, m2: Swift.max(t2 - t1 * t1 / m, 0), scale: scale)
     }
 }

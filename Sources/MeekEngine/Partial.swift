@@ -11,7 +11,7 @@ import MeekPriors
 /// truncated or corrupted file is detected.
 public enum Partial {
     public static let magic = Array("MEEKPART".utf8)
-    public static let formatVersion: UInt64 = 1
+    public static let formatVersion: UInt64 = 2
     public static let fileExtension = "meekpart"
 
     /// Why partials cannot be merged.
@@ -49,7 +49,7 @@ public enum Partial {
             a.histogram.encode(into: &w)
         }
         w.int(result.blockMoments.count)
-        for m in result.blockMoments { w.double(m.count); w.double(m.mean); w.double(m.m2) }
+        for m in result.blockMoments { w.double(m.count); w.double(m.mean); w.double(m.m2); w.double(m.scale) }
         w.int(result.scenarioCounts.count)
         for s in result.scenarioCounts { w.int(s) }
         return SealedFile.seal(magic: magic, payload: w.bytes)
@@ -96,9 +96,9 @@ public enum Partial {
                 accumulators.append(MetricAccumulator(decoded: histogram, never: never, noLead: noLead, atOrBelow: atOrBelow))
             }
             let moments = try r.int()
-            guard moments >= 0, moments <= (body.count - r.offset) / 24 else { throw Failure("\(path): corrupted payload") }
+            guard moments >= 0, moments <= (body.count - r.offset) / 32 else { throw Failure("\(path): corrupted payload") }
             let blockMoments = try (0..<moments).map { _ throws(ByteReader.Failure) in
-                BlockSums(count: try r.double(), mean: try r.double(), m2: try r.double())
+                BlockSums(count: try r.double(), mean: try r.double(), m2: try r.double(), scale: try r.double())
             }
             let scenarios = try r.int()
             guard (0...10_000).contains(scenarios) else { throw Failure("\(path): corrupted payload") }
