@@ -650,6 +650,11 @@ struct Plan: Sendable {
         case .joint(_, let column, let logColumn, let dim):
             let uu = u(b, dim)
             let n = column.count
+            guard n > 0 else {
+                // A table without rows (the prior layer refuses it): no value, an error of the draw.
+                for j in 0..<m { col[at(j)] = .nan; logs[at(j)] = .nan }
+                return
+            }
             @inline(always) func row(_ i: Int) -> Int { Swift.min(Int(uu[i] * Double(n)), n - 1) }
             if wantValue {
                 column.withUnsafeBufferPointer { table in for j in 0..<m { let i = at(j); col[i] = table[row(i)] } }
