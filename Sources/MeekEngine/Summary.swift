@@ -30,7 +30,9 @@ public struct MetricSummary: Sendable {
     public var sd: Double?
     public var minimum: Double?
     public var maximum: Double?
-    /// (q, value, Monte Carlo standard error of the quantile).
+    /// (q, value, Monte Carlo standard error of the quantile). The MCSE is `nil` for "never"
+    /// and for the `lhs` and `sobol` samplers: it assumes
+    /// independent draws, which their draws are not (writers print their "none" token).
     public var quantiles: [(q: Double, value: Estimate, mcse: Double?)]
     /// Equal-tailed and highest-density credible intervals per level.
     public var equalTailed: [(level: Double, low: Estimate, high: Estimate)]
@@ -76,13 +78,15 @@ extension RunResult {
         for (m, def) in configuration.metrics.definitions.enumerated() {
             let acc = accumulators[m]
             out.append(summarise(acc, sums: sums[m], id: def.id, label: def.label, unit: def.unit, isTime: def.isTime,
-                                 heavyTailed: def.heavyTailed, run: run, draws: configuration.draws))
+                                 heavyTailed: def.heavyTailed, run: run, draws: configuration.draws,
+                                 independentDraws: configuration.sampler == .mc))
         }
         var inputs: [MetricSummary] = []
         for (j, name) in configuration.prior.uncertainInputs.enumerated() {
             let m = configuration.metrics.count + j
             inputs.append(summarise(accumulators[m], sums: sums[m], id: name, label: name, unit: "", isTime: false,
-                                    heavyTailed: false, run: run, draws: configuration.inputSummaryDraws))
+                                    heavyTailed: false, run: run, draws: configuration.inputSummaryDraws,
+                                    independentDraws: configuration.sampler == .mc))
         }
         let names = configuration.prior.scenarios.map(\.name)
         return RunSummary(metrics: out, inputs: inputs, scenarioCounts: Array(zip(names, scenarioCounts)))
@@ -90,7 +94,7 @@ extension RunResult {
 }
 
 func summarise(_ acc: MetricAccumulator, sums: BlockSums, id: String, label: String, unit: String, isTime: Bool,
-               heavyTailed: Bool, run: RunSettings, draws: Int) -> MetricSummary {
+               heavyTailed: Bool, run: RunSettings, draws: Int, independentDraws: Bool) -> MetricSummary {
     let finite = Int(acc.histogram.count)
     let never = Int(acc.never), noLead = Int(acc.noLead)
     let lead = finite + never
@@ -108,7 +112,7 @@ func summarise(_ acc: MetricAccumulator, sums: BlockSums, id: String, label: Str
     for q in run.quantiles {
         let v = quantile(q)
         var mcse: Double?
-        if lead > 1, case .value = v {
+        if independentDraws, lead > 1, case .value = v {
             let delta = 1.959964 * (q * (1 - q) / n).squareRoot()
             if case .value(let lo) = quantile(max(q - delta, 0)), case .value(let hi) = quantile(min(q + delta, 1)) {
                 let width = hi - lo  // overflows only for values near ±1.8e308: then halved first
