@@ -89,7 +89,7 @@ final class Design {
 
 extension RunConfiguration {
     /// The prior file compiled for this run's sampler (normal scores under plain MC).
-    func plan() -> Plan { Plan(prior, normalScores: sampler == .mc) }
+    func plan() -> Plan { Plan(prior, normalScores: sampler == .mc, sigmoidRule: metrics.needsSigmoid) }
 
     /// The design of this run's draws, matching `plan` (one per worker: it holds a stream).
     func design(_ plan: Plan) -> Design {

@@ -41,15 +41,34 @@ public struct RunConfiguration: Sendable {
                                                 inferenceGapAtPeak: prior.inferenceGapAtPeak)
     }
 
-    public var blockCount: Int { (draws + Self.blockSize - 1) / Self.blockSize }
+    /// The most draws a run may have, 2^50 (about 1.1e15): every size computed from a draw
+    /// count (blocks, moment-tree nodes, shard ranges) is then far from overflowing, and a
+    /// run's memory does not grow with its draws.
+    public static let maximumDraws = 1 << 50
+
+    /// Blocks of the run (overflow-free for any draw count).
+    public var blockCount: Int { draws <= 0 ? 0 : draws / Self.blockSize + (draws % Self.blockSize == 0 ? 0 : 1) }
 
     /// Shard `index` of `count`: a contiguous range of blocks. Nil: the whole run.
     public var shard: (index: Int, count: Int)?
 
-    /// The blocks this configuration runs: all, or its shard's share.
+    /// The blocks this configuration runs: all, or its shard's share (empty for an invalid
+    /// shard, which `Engine.run` refuses).
     public var blockRange: Range<Int> {
         guard let shard else { return 0..<blockCount }
-        return (shard.index * blockCount / shard.count)..<((shard.index + 1) * blockCount / shard.count)
+        guard shard.count > 0, shard.index >= 0, shard.index < shard.count else { return 0..<0 }
+        /// `i·blockCount/count` without overflow (the quotient is at most blockCount).
+        func boundary(_ i: Int) -> Int {
+            let product = i.multipliedFullWidth(by: blockCount)
+            return shard.count.dividingFullWidth(product).quotient
+        }
+        return boundary(shard.index)..<boundary(shard.index + 1)
+    }
+
+    /// Draws in the blocks of `blockRange`.
+    public var rangeDraws: Int {
+        let range = blockRange
+        return Swift.min(range.upperBound * Self.blockSize, draws) - range.lowerBound * Self.blockSize
     }
 }
 
@@ -67,9 +86,15 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .invalidDraw(let e):
-            let source = e.expression.map { " (from \"\($0)\")" } ?? ""
-            return "draw \(e.draw): \(e.input) = \(e.value)\(source), but \(e.input) must be \(e.requirement); constrain the inputs it is derived from"
+        case .invalidDraw(var e):
+            if e.value.isNaN { e.value = .nan }  // "nan", never "-nan"
+            if let inputs = e.modelInputs {
+                return "draw \(e.draw): the model gives no number for \(e.input) (\(e.value)) with \(inputs); no outcome is counted for a failed draw"
+            }
+            guard let expression = e.expression else {
+                return "draw \(e.draw): \(e.input) = \(e.value), but \(e.input) must be \(e.requirement); check its prior"
+            }
+            return "draw \(e.draw): \(e.input) = \(e.value) (from \"\(expression)\"), but \(e.input) must be \(e.requirement); constrain the inputs it is derived from"
         case .configuration(let m): return m
         }
     }
@@ -79,17 +104,17 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
 public struct RunResult: @unchecked Sendable {
     public let configuration: RunConfiguration
     let accumulators: [MetricAccumulator]
-    /// Moments per block of `blockRange` (block-major, `valueCount` each), in block order.
-    let blockMoments: [BlockSums]
+    /// The moments of `blockRange` as the maximal finished nodes of the run's moment tree,
+    /// in block order (one node, the top, for a whole run).
+    let momentNodes: [MomentTree.Node]
     public let blockRange: Range<Int>
-    /// Per value, the block moments reduced in block order.
+    /// Per value, the moments over the whole run (the top of the moment tree; empty moments
+    /// for a shard's result, which is summarised only after a merge).
     var sums: [BlockSums] {
-        let valueCount = accumulators.count
-        var reduced = [BlockSums](repeating: BlockSums(), count: valueCount)
-        for b in 0..<blockRange.count {
-            for m in 0..<valueCount { reduced[m].combine(blockMoments[b * valueCount + m]) }
-        }
-        return reduced
+        var tree = MomentTree(blockCount: configuration.blockCount, range: 0..<configuration.blockCount,
+                              valueCount: accumulators.count)
+        for n in momentNodes { tree.add(level: n.level, index: n.index, sums: n.sums) }
+        return tree.total ?? [BlockSums](repeating: BlockSums(), count: accumulators.count)
     }
     /// Draws per scenario (mixtures).
     public let scenarioCounts: [Int]
@@ -116,6 +141,9 @@ public enum Engine {
                            progress: (@Sendable (Int) -> Void)? = nil) throws(EngineError) -> RunResult {
         meek_gsl_disable_abort()
         guard config.draws > 0 else { throw .configuration("draws must be > 0 (got \(config.draws))") }
+        guard config.draws <= RunConfiguration.maximumDraws else {
+            throw .configuration("draws must be at most 2^50 = \(RunConfiguration.maximumDraws) (got \(config.draws))")
+        }
         if let shard = config.shard, !(shard.count > 0 && shard.index >= 0 && shard.index < shard.count) {
             throw .configuration("shard must be i/n with 0 ≤ i < n (got \(shard.index)/\(shard.count))")
         }
@@ -130,17 +158,13 @@ public enum Engine {
         // Accumulated values per draw: the metrics, then the uncertain inputs.
         let valueCount = metricCount + config.prior.uncertainInputs.count
         let range = config.blockRange
-        let blocks = range.count
         let start = DispatchTime.now()
         let columns = Engine.columns(config)
         let savedInputs = config.prior.uncertainInputs.map { name in plan.names.firstIndex(of: name)! }
         let mixture = config.prior.scenarios.count > 1
 
-        // Per-block sums, written at distinct indices by the workers.
-        let sums = UnsafeMutableBufferPointer<BlockSums>.allocate(capacity: blocks * valueCount)
-        sums.initialize(repeating: BlockSums())
-        defer { sums.deallocate() }
-        nonisolated(unsafe) let sharedSums = sums
+        // Each block's moments go into the moment tree as it completes.
+        let tree = Mutex(MomentTree(blockCount: config.blockCount, range: range, valueCount: valueCount))
 
         let nextBlock = Atomic<Int>(range.lowerBound)
         let completed = Atomic<Int>(0)
@@ -207,10 +231,26 @@ public enum Engine {
                     }
                     for i in 0..<part { scenarioCounts[Int(scenarioOf[i])] += 1 }
                     layout.evaluate(inputs, columns: slotValues, stride: p, count: part, into: values)
-                    // Accumulate each value column: the metrics, then the uncertain inputs.
+                    // Accumulate each value column: the metrics, then the uncertain inputs. A NaN
+                    // is a failed draw: the run stops at the first.
                     for m in 0..<accumulated {
                         let column = m < metricCount ? values + m * p : slotValues + savedInputs[m - metricCount] * p
-                        blockSums[m].combine(accumulators[m].add(column: column, count: part))
+                        let added = accumulators[m].add(column: column, count: part)
+                        if added.failed > 0 {
+                            let i = (0..<part).first { column[$0].isNaN }!
+                            var error = m < metricCount
+                                ? DrawError(input: config.metrics.definitions[m].id, value: .nan, requirement: "a number",
+                                            modelInputs: layout.describeInputs(buffers, stride: p, draw: i))
+                                : DrawError(input: config.prior.uncertainInputs[m - metricCount], value: .nan, requirement: "a number")
+                            error.draw = first + start + i
+                            if firstError == nil || error.draw < firstError!.draw { firstError = error }
+                            failed = true
+                        }
+                        blockSums[m].combine(added.sums)
+                    }
+                    if failed {
+                        _ = firstErrorBlock.min(b, ordering: .relaxed)
+                        break
                     }
                     if let saved {
                         for i in 0..<part {
@@ -223,7 +263,8 @@ public enum Engine {
                     start += part
                 }
                 if failed { continue }
-                for m in 0..<accumulated { sharedSums[(b - range.lowerBound) * valueCount + m] = blockSums[m] }
+                for m in accumulated..<valueCount { blockSums[m] = BlockSums() }
+                tree.withLock { [blockSums] in $0.add(level: 0, index: b, sums: blockSums) }
                 if let saved, let sink, firstError == nil {
                     sink.write(block: b, firstDraw: first, rows: count,
                                values: UnsafeBufferPointer(start: saved, count: count * rowWidth))
@@ -244,7 +285,8 @@ public enum Engine {
         var scenarioCounts = [Int](repeating: 0, count: plan.scenarios.count)
         for o in all { for (i, c) in o.scenarioCounts.enumerated() { scenarioCounts[i] += c } }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        return RunResult(configuration: config, accumulators: merged, blockMoments: Array(sums), blockRange: range,
+        let nodes = tree.withLock { $0.finished }.sorted { $0.index * MomentTree.width($0.level) < $1.index * MomentTree.width($1.level) }
+        return RunResult(configuration: config, accumulators: merged, momentNodes: nodes, blockRange: range,
                          scenarioCounts: scenarioCounts, wallSeconds: seconds, columns: columns)
     }
 }
@@ -314,6 +356,20 @@ struct BlockLayout: @unchecked Sendable {
                     meekBudgetUSD: column(.meekBudgetUSD, b), sotaBudgetUSD: column(.sotaBudgetUSD, b),
                     investStopYears: column(.investStopYears, b), inferenceUSDPerToken: column(.inferenceUSDPerToken, b),
                     gInf: column(.gInf, b), sprtError: column(.sprtError, b), bayesSlowdown: column(.bayesSlowdown, b))
+    }
+
+    /// Draw `i`'s model inputs as text, `alpha = 0.15, A = 1070, …`, for a failed draw's
+    /// message (a lean block holds the logs of the inputs the model reads as logs).
+    func describeInputs(_ b: BlockBuffers, stride: Int, draw i: Int) -> String {
+        ParameterKey.allCases.compactMap { key -> String? in
+            let value: Double
+            switch sources[key] {
+            case .slot(let s): value = GapKernel.logInputs.contains(key) ? Foundation.exp(b.logs[s * stride + i]) : b.values[s * stride + i]
+            case .constant(let v): value = v
+            case nil: return nil
+            }
+            return "\(key) = \(value)"
+        }.joined(separator: ", ")
     }
 
     /// The model inputs of draw `i` of a block.

@@ -318,9 +318,13 @@ extension Histogram {
         }
     }
 
-    static func decode(from r: inout ByteReader) throws(ByteReader.Failure) -> Histogram {
+    /// Reads a histogram written by `encode`, checking it before trusting it: the
+    /// resolution the run uses (`mantissaBits`), every page's size against the bytes left
+    /// (before allocating), no page twice, and the counts adding up (zeros, tiny values,
+    /// bins and exact values each summing to `count`; finite extremes in order).
+    static func decode(from r: inout ByteReader, mantissaBits: Int) throws(ByteReader.Failure) -> Histogram {
         let bits = try r.int()
-        guard (1...20).contains(bits) else { throw .corrupt("histogram resolution") }
+        guard bits == mantissaBits else { throw .corrupt("histogram resolution \(bits), expected \(mantissaBits)") }
         let h = Histogram(mantissaBits: bits)
         h.count = try r.uint(); h.zeros = try r.uint(); h.tiny = try r.uint()
         h.minimum = try r.double(); h.maximum = try r.double()
@@ -331,18 +335,41 @@ extension Histogram {
             guard atomCount <= 8 else { throw .corrupt("atoms") }
             h.atoms = try (0..<atomCount).map { _ throws(ByteReader.Failure) in (try r.double(), try r.uint()) }
         }
+        var total = h.zeros.addingReportingOverflow(h.tiny)
         for negative in [false, true] {
             let used = try r.int()
             guard (0...pageCount).contains(used) else { throw .corrupt("page count") }
             for _ in 0..<used {
                 let e = try r.int()
                 guard (1..<pageCount).contains(e) else { throw .corrupt("page exponent") }
+                let table = negative ? h.negativeTable : h.positiveTable
+                guard table[e] == nil else { throw .corrupt("page \(e) twice") }
+                guard (r.bytes.count - r.offset) / 8 >= h.binsPerPage else { throw .truncated }
                 let page = UnsafeMutablePointer<UInt64>.allocate(capacity: h.binsPerPage)
-                for b in 0..<h.binsPerPage { page[b] = try r.uint() }
-                if negative { h.negativeTable[e] = page } else { h.positiveTable[e] = page }
+                table[e] = page  // owned by h from here (freed by its deinit)
+                h.syncPages()
+                for b in 0..<h.binsPerPage {
+                    page[b] = try r.uint()
+                    let sum = total.partialValue.addingReportingOverflow(page[b])
+                    total = (sum.partialValue, total.overflow || sum.overflow)
+                }
             }
         }
         h.syncPages()
+        guard !total.overflow, total.partialValue == h.count else { throw .corrupt("histogram counts") }
+        if h.count > 0 {
+            guard h.minimum.isFinite, h.maximum.isFinite, h.minimum <= h.maximum else { throw .corrupt("histogram extremes") }
+        }
+        if let atoms = h.atoms {
+            var sum: UInt64 = 0
+            for a in atoms {
+                guard a.value.isFinite, a.value >= h.minimum, a.value <= h.maximum else { throw .corrupt("exact values") }
+                let (next, overflow) = sum.addingReportingOverflow(a.count)
+                guard !overflow else { throw .corrupt("exact values") }
+                sum = next
+            }
+            guard sum == h.count else { throw .corrupt("exact values") }
+        }
         return h
     }
 }

@@ -75,6 +75,9 @@ public struct MetricSet: Sendable {
     }
 
     public var count: Int { definitions.count }
+
+    /// Whether some metric reads the benchmark sigmoid (so its inputs must obey its rule).
+    var needsSigmoid: Bool { definitions.contains { $0.kernelMetric == nil } }
 }
 
 @inline(always) func encode(_ m: Moment) -> Double {

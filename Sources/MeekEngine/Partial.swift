@@ -6,13 +6,20 @@ import MeekPriors
 ///
 /// Layout: the magic `MEEKPART`, the format version, a JSON header (tool version, the prior
 /// file's text and SHA-256, seed, sampler, draws, shard i of n, its block range, the value
-/// columns), then the binary payload (per value: counts and the histogram; per block: the
-/// moments; per scenario: draws), and last the SHA-256 of everything before it, so a
-/// truncated or corrupted file is detected.
+/// columns), then the binary payload (per value: counts and the histogram; the shard's
+/// moment-tree nodes; per scenario: draws), and last the SHA-256 of everything before it, so
+/// a truncated or corrupted file is detected.
+///
+/// A valid checksum proves only that the file is as written, not that a meek wrote it: a
+/// merge recomputes the run's configuration from the embedded prior text and checks every
+/// field of every partial against it before using it (each length bounded before
+/// anything is allocated, counts adding up to the shard's draws, moments finite).
 public enum Partial {
     public static let magic = Array("MEEKPART".utf8)
-    public static let formatVersion: UInt64 = 1
+    public static let formatVersion: UInt64 = 3
     public static let fileExtension = "meekpart"
+    /// The longest JSON header a merge reads (the prior file's text is in it).
+    static let maximumHeaderBytes = 64 << 20
 
     /// Why partials cannot be merged.
     public struct Failure: Error, CustomStringConvertible {
@@ -48,26 +55,28 @@ public enum Partial {
             for v in a.atOrBelow { w.uint(v) }
             a.histogram.encode(into: &w)
         }
-        w.int(result.blockMoments.count)
-        for m in result.blockMoments { w.double(m.count); w.double(m.mean); w.double(m.m2) }
+        w.int(result.momentNodes.count)
+        for node in result.momentNodes {
+            w.int(node.level); w.int(node.index)
+            for m in node.sums { w.double(m.count); w.double(m.mean); w.double(m.m2); w.double(m.scale) }
+        }
         w.int(result.scenarioCounts.count)
         for s in result.scenarioCounts { w.int(s) }
         return SealedFile.seal(magic: magic, payload: w.bytes)
     }
 
-    /// A decoded partial, with its header.
+    /// A partial whose framing and header are read; its payload is decoded by `merge`, which
+    /// knows what to expect.
     public struct Loaded {
         public var path: String
         public var header: [String: Any]
         public var index: Int
         public var count: Int
-        var accumulators: [MetricAccumulator]
-        var blockMoments: [BlockSums]
-        var blockRange: Range<Int>
-        var scenarioCounts: [Int]
+        let body: [UInt8]
+        let payloadStart: Int
     }
 
-    /// Reads and checks one partial file (magic, version, checksum, structure).
+    /// Reads one partial file: magic, version, checksum and a bounded JSON header.
     public static func load(_ path: String) throws(Failure) -> Loaded {
         let body: [UInt8]
         switch SealedFile.open(path, magic: magic, kind: "meek partial result") {
@@ -78,62 +87,33 @@ public enum Partial {
         do {
             guard try r.uint() == formatVersion else { throw Failure("\(path): partial format version differs from this meek's (\(formatVersion))") }
             let length = try r.int()
-            guard length > 0, r.offset + length <= body.count else { throw Failure("\(path): corrupted header") }
+            guard length > 0, length <= maximumHeaderBytes, length <= body.count - r.offset else { throw Failure("\(path): corrupted header") }
             let json = Data(body[r.offset..<(r.offset + length)])
             r.offset += length
-            guard let header = try? JSONSerialization.jsonObject(with: json) as? [String: Any] else {
+            guard let header = try? JSONSerialization.jsonObject(with: json) as? [String: Any],
+                  let index = header["shard_index"] as? Int, let count = header["shard_count"] as? Int else {
                 throw Failure("\(path): corrupted header")
             }
-            let values = try r.int()
-            guard (0...10_000).contains(values) else { throw Failure("\(path): corrupted payload") }
-            var accumulators: [MetricAccumulator] = []
-            for _ in 0..<values {
-                let never = try r.uint(), noLead = try r.uint()
-                let thresholds = try r.int()
-                guard (0...10_000).contains(thresholds) else { throw Failure("\(path): corrupted payload") }
-                let atOrBelow = try (0..<thresholds).map { _ throws(ByteReader.Failure) in try r.uint() }
-                let histogram = try Histogram.decode(from: &r)
-                accumulators.append(MetricAccumulator(decoded: histogram, never: never, noLead: noLead, atOrBelow: atOrBelow))
-            }
-            let moments = try r.int()
-            guard moments >= 0, moments <= (body.count - r.offset) / 24 else { throw Failure("\(path): corrupted payload") }
-            let blockMoments = try (0..<moments).map { _ throws(ByteReader.Failure) in
-                BlockSums(count: try r.double(), mean: try r.double(), m2: try r.double())
-            }
-            let scenarios = try r.int()
-            guard (0...10_000).contains(scenarios) else { throw Failure("\(path): corrupted payload") }
-            let scenarioCounts = try (0..<scenarios).map { _ throws(ByteReader.Failure) in try r.int() }
-            guard let index = header["shard_index"] as? Int, let count = header["shard_count"] as? Int,
-                  let from = header["blocks_from"] as? Int, let to = header["blocks_to"] as? Int, from <= to else {
-                throw Failure("\(path): corrupted header")
-            }
-            return Loaded(path: path, header: header, index: index, count: count, accumulators: accumulators,
-                          blockMoments: blockMoments, blockRange: from..<to, scenarioCounts: scenarioCounts)
+            return Loaded(path: path, header: header, index: index, count: count, body: body, payloadStart: r.offset)
         } catch let e as Failure {
             throw e
         } catch {
-            throw Failure("\(path): truncated or corrupted payload")
+            throw Failure("\(path): truncated or corrupted header")
         }
     }
 
     /// Merges the partials of one sharded run into the result a single process would have
     /// produced (identical summaries). Refuses partials of different runs, a missing or
-    /// duplicated shard, and (at load) a truncated or corrupted file.
+    /// duplicated shard, and any partial whose fields do not fit the run it claims to be of.
     public static func merge(_ parts: [Loaded], threads: Int = 1) throws(Failure) -> RunResult {
         guard let first = parts.first else { throw Failure("no partial results given") }
-        for key in ["version", "prior_sha256", "seed", "sampler", "draws", "shard_count", "block_size", "values"] {
+        for key in ["version", "prior_sha256", "prior_text", "seed", "sampler", "draws", "shard_count", "block_size", "values"] {
             let reference = "\(first.header[key] ?? "none")"
             if let other = parts.first(where: { "\($0.header[key] ?? "none")" != reference }) {
-                throw Failure("\(other.path) and \(first.path) come from different runs: \(key) differs (\(other.header[key] ?? "none") vs \(reference))")
+                throw Failure("\(other.path) and \(first.path) come from different runs: \(key) differs")
             }
         }
-        let count = first.count
-        let ordered: [Loaded]
-        switch orderedShards(parts, count: count, index: \.index, path: \.path, fileName: { fileName(index: $0, count: count) }) {
-        case .success(let parts): ordered = parts
-        case .failure(let problem): throw Failure(problem.description)
-        }
-        // The prior file the shards ran, from their own copy of its text.
+        // The run, recomputed from the shards' own copy of the prior file's text.
         guard let text = first.header["prior_text"] as? String, let path = first.header["prior_file"] as? String,
               let directory = first.header["prior_directory"] as? String else {
             throw Failure("\(first.path): corrupted header")
@@ -143,28 +123,142 @@ public enum Partial {
             throw Failure("\(first.path): its prior file no longer parses here: \(error)")
         }
         guard prior.sha256 == first.header["prior_sha256"] as? String else { throw Failure("\(first.path): corrupted prior text") }
-        var config = RunConfiguration(prior: prior, draws: first.header["draws"] as? Int,
-                                      seed: UInt64(first.header["seed"] as? String ?? ""),
-                                      sampler: SamplerKind(rawValue: first.header["sampler"] as? String ?? ""), threads: threads)
-        config.shard = nil
-        // The shards tile the whole run, in order.
-        var next = 0
+        guard let draws = first.header["draws"] as? Int, (1...RunConfiguration.maximumDraws).contains(draws) else {
+            throw Failure("\(first.path): draws must be from 1 to 2^50")
+        }
+        guard let seedText = first.header["seed"] as? String, let seed = UInt64(seedText), String(seed) == seedText else {
+            throw Failure("\(first.path): seed must be a whole number from 0 to 2^64 - 1")
+        }
+        guard let sampler = SamplerKind(rawValue: first.header["sampler"] as? String ?? "") else {
+            throw Failure("\(first.path): unknown sampler")
+        }
+        guard first.header["block_size"] as? Int == RunConfiguration.blockSize else {
+            throw Failure("\(first.path): block size differs from this meek's (\(RunConfiguration.blockSize))")
+        }
+        var config = RunConfiguration(prior: prior, draws: draws, seed: seed, sampler: sampler, threads: threads)
+        let count = first.count
+        guard count >= 1 else { throw Failure("\(first.path): shard count must be at least 1") }
+        // Listing the missing shards is O(count): bounded by the files given.
+        guard count <= parts.count + 64 else { throw Failure("only \(parts.count) of \(count) shards given") }
+        let ordered: [Loaded]
+        switch orderedShards(parts, count: count, index: \.index, path: \.path, fileName: { fileName(index: $0, count: count) }) {
+        case .success(let parts): ordered = parts
+        case .failure(let problem): throw Failure(problem.description)
+        }
+        let valueIDs = config.metrics.definitions.map(\.id) + prior.uncertainInputs
+        guard first.header["values"] as? [String] == valueIDs else { throw Failure("\(first.path): value columns differ from its prior file's") }
+        let expected = Expected(config: config)
+
+        var accumulators: [MetricAccumulator] = []
+        var tree = MomentTree(blockCount: config.blockCount, range: 0..<config.blockCount, valueCount: valueIDs.count)
+        var scenarioCounts = [Int](repeating: 0, count: prior.scenarios.count)
         for p in ordered {
-            guard p.blockRange.lowerBound == next else { throw Failure("\(p.path): its blocks do not follow shard \(p.index - 1)'s") }
-            next = p.blockRange.upperBound
+            config.shard = (p.index, count)
+            let range = config.blockRange
+            guard p.header["blocks_from"] as? Int == range.lowerBound, p.header["blocks_to"] as? Int == range.upperBound else {
+                throw Failure("\(p.path): its blocks are not shard \(p.index) of \(count)'s (\(range))")
+            }
+            let decoded: Decoded
+            do { decoded = try decode(p, config: config, expected: expected) } catch let e as Failure { throw e } catch {
+                throw Failure("\(p.path): truncated or corrupted payload")
+            }
+            if accumulators.isEmpty { accumulators = decoded.accumulators } else {
+                for (m, a) in decoded.accumulators.enumerated() { accumulators[m].merge(a) }
+            }
+            for n in decoded.nodes { tree.add(level: n.level, index: n.index, sums: n.sums) }
+            for (i, c) in decoded.scenarioCounts.enumerated() { scenarioCounts[i] += c }
         }
-        guard next == config.blockCount else { throw Failure("the shards cover \(next) of \(config.blockCount) blocks") }
-        let accumulators = ordered[0].accumulators
-        for p in ordered.dropFirst() {
-            guard p.accumulators.count == accumulators.count else { throw Failure("\(p.path): value columns differ") }
-            for (m, a) in p.accumulators.enumerated() { accumulators[m].merge(a) }
-        }
-        var scenarioCounts = [Int](repeating: 0, count: ordered[0].scenarioCounts.count)
-        for p in ordered { for (i, c) in p.scenarioCounts.enumerated() where i < scenarioCounts.count { scenarioCounts[i] += c } }
-        let wall = ordered.compactMap { $0.header["wall_seconds"] as? Double }.reduce(0, +)
-        return RunResult(configuration: config, accumulators: accumulators, blockMoments: ordered.flatMap(\.blockMoments),
+        config.shard = nil
+        guard tree.total != nil else { throw Failure("the shards' moments do not cover the run") }
+        let wall = ordered.compactMap { $0.header["wall_seconds"] as? Double }.filter(\.isFinite).reduce(0, +)
+        return RunResult(configuration: config, accumulators: accumulators,
+                         momentNodes: tree.finished,
                          blockRange: 0..<config.blockCount, scenarioCounts: scenarioCounts, wallSeconds: wall,
                          columns: Engine.columns(config))
+    }
+
+    /// What each value column of the run looks like: its thresholds and histogram resolution.
+    struct Expected {
+        var thresholds: [Int]
+        var mantissaBits: [Int]
+        var metricCount: Int
+
+        init(config: RunConfiguration) {
+            metricCount = config.metrics.count
+            let inputs = config.prior.uncertainInputs.count
+            thresholds = config.metrics.definitions.map { $0.isTime ? config.prior.run.convergeBy.count : 0 }
+                + [Int](repeating: 0, count: inputs)
+            mantissaBits = [Int](repeating: 13, count: metricCount) + [Int](repeating: 8, count: inputs)
+        }
+    }
+
+    struct Decoded {
+        var accumulators: [MetricAccumulator]
+        var nodes: [MomentTree.Node]
+        var scenarioCounts: [Int]
+    }
+
+    /// Decodes a partial's payload for the shard `config.shard`, checking every field.
+    static func decode(_ p: Loaded, config: RunConfiguration, expected e: Expected) throws -> Decoded {
+        var r = ByteReader(bytes: p.body, offset: p.payloadStart)
+        func fail(_ what: String) -> Failure { Failure("\(p.path): \(what)") }
+        let range = config.blockRange
+        let shardDraws = config.rangeDraws
+        // The inputs-as-drawn columns cover the run's first blocks only.
+        let summaryBlocks = range.clamped(to: 0..<RunConfiguration.inputSummaryBlocks)
+        let inputDraws = summaryBlocks.isEmpty ? 0
+            : min(summaryBlocks.upperBound * RunConfiguration.blockSize, config.draws) - summaryBlocks.lowerBound * RunConfiguration.blockSize
+        let values = try r.int()
+        guard values == e.thresholds.count else { throw fail("\(values) value columns, expected \(e.thresholds.count)") }
+        var accumulators: [MetricAccumulator] = []
+        for m in 0..<values {
+            let never = try r.uint(), noLead = try r.uint()
+            let thresholds = try r.int()
+            guard thresholds == e.thresholds[m] else { throw fail("value \(m): \(thresholds) thresholds, expected \(e.thresholds[m])") }
+            let atOrBelow = try (0..<thresholds).map { _ throws(ByteReader.Failure) in try r.uint() }
+            let histogram: Histogram
+            do { histogram = try Histogram.decode(from: &r, mantissaBits: e.mantissaBits[m]) } catch {
+                if case .corrupt(let what) = error { throw fail("value \(m): \(what)") }
+                throw error
+            }
+            let draws = UInt64(m < e.metricCount ? shardDraws : inputDraws)
+            let (partial, overflow1) = histogram.count.addingReportingOverflow(never)
+            let (sum, overflow2) = partial.addingReportingOverflow(noLead)
+            guard !overflow1, !overflow2, sum == draws else { throw fail("value \(m): counts add up to \(sum), not the shard's \(draws) draws") }
+            guard atOrBelow.allSatisfy({ $0 <= histogram.count }) else { throw fail("value \(m): threshold counts exceed its values") }
+            accumulators.append(MetricAccumulator(decoded: histogram, never: never, noLead: noLead, atOrBelow: atOrBelow))
+        }
+        let tree = MomentTree(blockCount: config.blockCount, range: range, valueCount: values)
+        let shape = tree.expectedNodes()
+        let nodeCount = try r.int()
+        guard nodeCount == shape.count else { throw fail("\(nodeCount) moment nodes, expected \(shape.count)") }
+        var nodes: [MomentTree.Node] = []
+        var counts = [Double](repeating: 0, count: values)
+        for (level, index) in shape {
+            guard try r.int() == level, try r.int() == index else { throw fail("moment nodes do not fit shard \(p.index)") }
+            let sums = try (0..<values).map { _ throws(ByteReader.Failure) in
+                BlockSums(count: try r.double(), mean: try r.double(), m2: try r.double(), scale: try r.double())
+            }
+            for (m, s) in sums.enumerated() {
+                guard s.count >= 0, s.count == s.count.rounded(), s.mean.isFinite, s.m2.isFinite, s.m2 >= 0,
+                      s.scale >= 1, s.scale.isFinite, s.scale.significandBitPattern == 0 else {
+                    throw fail("value \(m): moments not finite")
+                }
+                counts[m] += s.count
+            }
+            nodes.append(MomentTree.Node(level: level, index: index, sums: sums))
+        }
+        for m in 0..<values where counts[m] != Double(accumulators[m].histogram.count) {
+            throw fail("value \(m): moments count \(counts[m]) values, the histogram \(accumulators[m].histogram.count)")
+        }
+        let scenarios = try r.int()
+        guard scenarios == config.prior.scenarios.count else { throw fail("\(scenarios) scenarios, expected \(config.prior.scenarios.count)") }
+        let scenarioCounts = try (0..<scenarios).map { _ throws(ByteReader.Failure) in try r.int() }
+        guard scenarioCounts.allSatisfy({ $0 >= 0 && $0 <= shardDraws }), scenarioCounts.reduce(0, +) == shardDraws else {
+            throw fail("scenario counts do not add up to the shard's \(shardDraws) draws")
+        }
+        guard r.offset == p.body.count else { throw fail("unexpected bytes after the payload") }
+        return Decoded(accumulators: accumulators, nodes: nodes, scenarioCounts: scenarioCounts)
     }
 }
 

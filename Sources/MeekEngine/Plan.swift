@@ -257,13 +257,30 @@ struct Plan: Sendable {
         /// Slots holding fixed values in this scenario: the value, its log, and whether the
         /// log is needed.
         var fixed: [(slot: Int, value: Double, log: Double, needsLog: Bool)]
-        /// Derived model inputs, checked against their domain on every draw.
-        var checked: [(slot: Int, key: ParameterKey)]
+        /// Model inputs drawn in this scenario (random, joint, derived), checked against
+        /// their domain on every draw.
+        var checked: [CheckedInput]
+        /// Where the benchmark sigmoid's inputs come from, when some of them is drawn and
+        /// the cross-input rule (`Parameters.validateSigmoid`) must hold draw by draw.
+        var sigmoid: [(key: ParameterKey, slot: Int?, value: Double)]
+    }
+
+    /// A model input checked on every draw: its value column, or for an input the model
+    /// reads as a log and whose log comes free (a lean block may not write its value) its log
+    /// column, whose range [−745.13, 709.78] is exactly the logs of positive finite values.
+    struct CheckedInput: Sendable {
+        var slot: Int
+        var key: ParameterKey
+        var logged: Bool
+
+        var bounds: (lower: Double, upper: Double) {
+            logged ? (-745.1332191019411, 709.782712893384) : key.domain.bounds
+        }
     }
 
     let names: [String]  // slot → input name (union over scenarios)
     /// Slots with a log column in some scenario, and those whose log has a log form.
-    let logSlots: Set<Int>, logForms: Set<Int>
+    let logSlots: Set<Int>
     /// What each uniform dimension drives: an input name, "joint: <file> (<inputs>)", or
     /// "scenario".
     let dimensionNames: [String]
@@ -275,8 +292,8 @@ struct Plan: Sendable {
     /// Steps every scenario takes identically (same definition, inputs all shared too): run
     /// once over the whole block, contiguously, before each scenario's own steps.
     let sharedSteps: [PlannedStep]
-    /// Derived model inputs among the shared steps, checked once over the whole block.
-    let sharedChecked: [(slot: Int, key: ParameterKey)]
+    /// Model inputs among the shared steps, checked once over the whole block.
+    let sharedChecked: [CheckedInput]
     let scenarioNames: [String]
     let cumulativeWeights: [Double]
     let dims: Int
@@ -290,7 +307,9 @@ struct Plan: Sendable {
     /// (LHS, Sobol', sensitivity points: every dimension is a uniform).
     let normalScoreDims: [Bool]
 
-    init(_ prior: PriorFile, normalScores: Bool = false) {
+    /// With `sigmoidRule` (the metrics include the benchmark), a drawn sigmoid input is also
+    /// checked against the sigmoid's cross-input rule on every draw.
+    init(_ prior: PriorFile, normalScores: Bool = false, sigmoidRule: Bool = false) {
         var names = Set<String>()
         for s in prior.scenarios { names.formUnion(s.definitions.keys) }
         self.names = names.sorted()
@@ -376,16 +395,17 @@ struct Plan: Sendable {
         var sharedValue = Set<Int>(), sharedLog = Set<Int>()
         for a in analysed { sharedValue.formUnion(a.value); sharedLog.formUnion(a.log) }
         var sharedSteps: [PlannedStep] = []
-        var sharedChecked: [(slot: Int, key: ParameterKey)] = []
+        var sharedChecked: [CheckedInput] = []
         var compiled: [CompiledScenario] = []
         for (index, a) in analysed.enumerated() {
             var steps: [PlannedStep] = []
-            var checked: [(Int, ParameterKey)] = []
+            var checked: [CheckedInput] = []
             for step in a.steps {
                 let name = self.names[step.slot]
                 let isShared = shared.contains(name)
-                if case .derived = step, let key = ParameterKey(rawValue: name) {
-                    if !isShared { checked.append((step.slot, key)) } else if index == 0 { sharedChecked.append((step.slot, key)) }
+                if let key = ParameterKey(rawValue: name) {
+                    let c = CheckedInput(slot: step.slot, key: key, logged: GapKernel.logInputs.contains(key) && step.freeLog)
+                    if !isShared { checked.append(c) } else if index == 0 { sharedChecked.append(c) }
                 }
                 if !isShared {
                     steps.append(PlannedStep(step: step, leanValue: a.value.contains(step.slot), log: a.log.contains(step.slot)))
@@ -395,13 +415,26 @@ struct Plan: Sendable {
                 }
             }
             let fixed = a.fixed.map { (slot: $0.slot, value: $0.value, log: FastMath.log($0.value), needsLog: a.log.contains($0.slot)) }
-            compiled.append(CompiledScenario(steps: steps, fixed: fixed, checked: checked))
+            let scenario = prior.scenarios[index]
+            let sigmoidKeys: [ParameterKey] = [.sigmoidA, .sigmoidK, .sigmoidB]
+            let drawsSigmoid = sigmoidKeys.contains { k in
+                scenario.definitions[k.rawValue].map { if case .fixed = $0 { false } else { true } } ?? false
+            }
+            let sigmoid = sigmoidRule && drawsSigmoid
+                ? sigmoidKeys.map { k -> (key: ParameterKey, slot: Int?, value: Double) in
+                    switch scenario.definitions[k.rawValue] {
+                    case .fixed(let v)?: (k, nil, v)
+                    case _?: (k, slots[k.rawValue]!, 0)
+                    case nil: (k, nil, Parameters()[k]!)
+                    }
+                }
+                : []
+            compiled.append(CompiledScenario(steps: steps, fixed: fixed, checked: checked, sigmoid: sigmoid))
         }
         scenarios = compiled
         self.sharedSteps = sharedSteps
         self.sharedChecked = sharedChecked
         logSlots = analysed.reduce(into: Set<Int>()) { $0.formUnion($1.log) }
-        logForms = Set(analysed.flatMap { $0.steps.compactMap { if case .derived(let slot, _, _?, _, _) = $0 { slot } else { nil } } })
         scenarioNames = prior.scenarios.map(\.name)
         var dimNames = [String](repeating: "", count: maxDims)
         var dimTables = [JointTable?](repeating: nil, count: maxDims)
@@ -456,8 +489,9 @@ struct Plan: Sendable {
     /// `b.values[k·stride + i]`, its log (for `logSlots`) to `b.logs[k·stride + i]`, and its
     /// scenario to `b.scenarioOf[i]`. With `allValues` false (a lean block) only the values
     /// the model and the logs need are written. Returns the first draw (lowest index) whose
-    /// derived input is outside its domain, if any; which draw that is does not depend on
-    /// `allValues` (inputs the model reads as logs are checked through their logs).
+    /// drawn model input (random, joint or derived) is outside its domain — or, with
+    /// `sigmoidRule`, breaks the sigmoid's rule — if any; which draw that is does not depend
+    /// on `allValues` (inputs the model reads as free logs are checked through their logs).
     func drawBlock(_ b: BlockBuffers, count: Int, allValues: Bool = true) -> DrawError? {
         let u = b.u, stride = b.stride, uStride = b.uStride, scenarioOf = b.scenarioOf
         // Scenario of each draw, and the draws of each scenario, without branches (the
@@ -503,25 +537,25 @@ struct Plan: Sendable {
             execute(step, b, count: count, allValues: allValues, contiguous: true, at: { $0 })
         }
         var firstError: DrawError?
-        // Derived model inputs may leave their domain: report the first such draw.
-        func check(_ slot: Int, _ key: ParameterKey, _ scenario: CompiledScenario, count m: Int, at: (Int) -> Int) {
-            // An input with a log form may have no value in a lean block: its log is checked
-            // (the same test: the log of a value is finite exactly when the value is > 0 and
-            // finite); any other input's value.
-            let logged = GapKernel.logInputs.contains(key) && logForms.contains(slot)
-            let col = (logged ? b.logs : b.values) + slot * stride
+        func record(_ error: DrawError) {
+            if firstError == nil || error.draw < firstError!.draw { firstError = error }
+        }
+        // Drawn model inputs may leave their domain (a quantile function's NaN, an overflow,
+        // a derived input's formula): report the first such draw. One branch-free pass per
+        // input; the draw is looked for only when some value is outside.
+        func check(_ c: CheckedInput, _ scenario: CompiledScenario, count m: Int, contiguous: Bool, at: (Int) -> Int) {
+            let col = (c.logged ? b.logs : b.values) + c.slot * stride
+            let (lower, upper) = c.bounds
+            if contiguous ? allWithin(col, count: m, lower, upper) : allWithin(col, count: m, lower, upper, at: at) { return }
             for j in 0..<m {
                 let i = at(j), x = col[i]
-                // ln x for x > 0 that e^(ln x) keeps finite and nonzero.
-                if logged ? (x >= -745.1332191019411 && x <= 709.782712893384) : key.domain.contains(x) { continue }
-                if firstError == nil || i < firstError!.draw {
-                    firstError = DrawError(input: key.rawValue, value: logged ? Foundation.exp(x) : x,
-                                           requirement: key.domain.description, expression: expressionText(key, scenario), draw: i)
-                }
-                break
+                if x >= lower && x <= upper { continue }
+                record(DrawError(input: c.key.rawValue, value: c.logged ? Foundation.exp(x) : x,
+                                 requirement: c.key.domain.description, expression: expressionText(c.key, scenario), draw: i))
+                return
             }
         }
-        for (slot, key) in sharedChecked { check(slot, key, scenarios[0], count: count, at: { $0 }) }
+        for c in sharedChecked { check(c, scenarios[0], count: count, contiguous: true, at: { $0 }) }
         for (s, scenario) in scenarios.enumerated() {
             let single = scenarios.count == 1
             let idx = b.members + s * stride
@@ -540,10 +574,26 @@ struct Plan: Sendable {
                 for step in scenario.steps {
                     execute(step, b, count: m, allValues: allValues, contiguous: single, at: at)
                 }
-                for (slot, key) in scenario.checked { check(slot, key, scenario, count: m, at: at) }
+                for c in scenario.checked { check(c, scenario, count: m, contiguous: single, at: at) }
+                if !scenario.sigmoid.isEmpty, let e = checkSigmoid(scenario, b, count: m, at: at) { record(e) }
             }
         }
         return firstError
+    }
+
+    /// The sigmoid's cross-input rule, draw by draw (only with benchmark metrics, whose
+    /// per-draw cost dwarfs this).
+    private func checkSigmoid(_ scenario: CompiledScenario, _ b: BlockBuffers, count m: Int, at: (Int) -> Int) -> DrawError? {
+        for j in 0..<m {
+            let i = at(j)
+            var p = Parameters()
+            for s in scenario.sigmoid { p[s.key] = s.slot.map { b.values[$0 * b.stride + i] } ?? s.value }
+            do throws(ParameterError) { try p.validateSigmoid() } catch {
+                return DrawError(input: error.key.rawValue, value: error.value, requirement: error.requirement,
+                                 expression: expressionText(error.key, scenario), draw: i)
+            }
+        }
+        return nil
     }
 
     private func expressionText(_ key: ParameterKey, _ s: CompiledScenario) -> String? {
@@ -600,6 +650,11 @@ struct Plan: Sendable {
         case .joint(_, let column, let logColumn, let dim):
             let uu = u(b, dim)
             let n = column.count
+            guard n > 0 else {
+                // A table without rows (the prior layer refuses it): no value, an error of the draw.
+                for j in 0..<m { col[at(j)] = .nan; logs[at(j)] = .nan }
+                return
+            }
             @inline(always) func row(_ i: Int) -> Int { Swift.min(Int(uu[i] * Double(n)), n - 1) }
             if wantValue {
                 column.withUnsafeBufferPointer { table in for j in 0..<m { let i = at(j); col[i] = table[row(i)] } }
@@ -685,12 +740,41 @@ final class BlockBuffers {
     }
 }
 
-/// A drawn input outside the values the model accepts (possible only for derived inputs,
-/// whose range the prior file cannot guarantee).
+/// A draw that gives no outcome: a drawn input outside the values the model accepts (a
+/// derived input's formula, a quantile function's NaN, an overflow), or a metric the model
+/// could not compute (NaN) for valid inputs.
 public struct DrawError: Error, Sendable, Equatable {
+    /// The input (or, for a model failure, the metric).
     public var input: String
     public var value: Double
     public var requirement: String
     public var expression: String?
     public var draw: Int = 0
+    /// For a model failure: the draw's model inputs, `name = value, …` (else nil).
+    public var modelInputs: String? = nil
+}
+
+/// Whether every `col[0..<n]` is in [lower, upper] (false for NaN), four at a time without
+/// branches.
+@inline(always) func allWithin(_ col: UnsafePointer<Double>, count n: Int, _ lower: Double, _ upper: Double) -> Bool {
+    typealias Lanes = SIMD4<Double>
+    let lo = Lanes(repeating: lower), hi = Lanes(repeating: upper)
+    var inside = SIMDMask<SIMD4<Int64>>(repeating: true)
+    var j = 0
+    while j + 4 <= n {
+        let v = UnsafeRawPointer(col + j).loadUnaligned(as: Lanes.self)
+        inside = inside .& (v .>= lo) .& (v .<= hi)
+        j += 4
+    }
+    var tail = true
+    while j < n { tail = tail && col[j] >= lower && col[j] <= upper; j += 1 }
+    return all(inside) && tail
+}
+
+/// As `allWithin`, for the draws `at(0..<n)` of a scenario in a mixture.
+@inline(always) func allWithin(_ col: UnsafePointer<Double>, count n: Int, _ lower: Double, _ upper: Double,
+                               at: (Int) -> Int) -> Bool {
+    var inside = true
+    for j in 0..<n { let x = col[at(j)]; inside = inside && x >= lower && x <= upper }
+    return inside
 }

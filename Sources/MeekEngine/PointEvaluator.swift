@@ -22,7 +22,7 @@ public final class PointEvaluator {
     public func jointTable(_ d: Int) -> JointTable? { plan.dimensionTables[d] }
 
     public init(prior: PriorFile, metrics: MetricSet) {
-        plan = Plan(prior)
+        plan = Plan(prior, sigmoidRule: metrics.needsSigmoid)
         layout = BlockLayout(plan: plan, prior: prior, metrics: metrics)
         self.metrics = metrics
     }
@@ -53,6 +53,13 @@ public final class PointEvaluator {
                 throw .invalidDraw(error)
             }
             layout.evaluate(inputs, columns: slots, stride: n, count: count, into: values)
+            // A NaN metric is a failed draw, never a value.
+            for k in 0..<m {
+                if let i = (0..<count).first(where: { values[k * n + $0].isNaN }) {
+                    throw .invalidDraw(DrawError(input: metrics.definitions[k].id, value: .nan, requirement: "a number",
+                                                 draw: first + i, modelInputs: layout.describeInputs(buffers, stride: n, draw: i)))
+                }
+            }
             for k in 0..<m { out[k].append(contentsOf: UnsafeBufferPointer(start: values + k * n, count: count)) }
             for (k, slot) in inputSlots.enumerated() {
                 if let slot { drawn[k].append(contentsOf: UnsafeBufferPointer(start: slots + slot * n, count: count)) }

@@ -22,13 +22,17 @@ public struct MetricSummary: Sendable {
     public var lead: Int
     public var never: Int
     public var noLead: Int
-    /// Mean and standard deviation of the finite values; `nil` with none. For heavy-tailed
-    /// metrics these are unstable (no finite moments under lognormal priors).
+    /// Mean and standard deviation of the finite values; `nil` with none (sd: fewer than two)
+    /// and where the statistic is not representable as a double (values near ±1.8e308), so
+    /// a writer prints its token for "none", never inf or NaN. For heavy-tailed metrics these
+    /// are unstable (no finite moments under lognormal priors).
     public var mean: Double?
     public var sd: Double?
     public var minimum: Double?
     public var maximum: Double?
-    /// (q, value, Monte Carlo standard error of the quantile).
+    /// (q, value, Monte Carlo standard error of the quantile). The MCSE is `nil` for "never"
+    /// and for the `lhs` and `sobol` samplers: it assumes
+    /// independent draws, which their draws are not (writers print their "none" token).
     public var quantiles: [(q: Double, value: Estimate, mcse: Double?)]
     /// Equal-tailed and highest-density credible intervals per level.
     public var equalTailed: [(level: Double, low: Estimate, high: Estimate)]
@@ -39,7 +43,8 @@ public struct MetricSummary: Sendable {
     public var exact: Bool
     /// The finite values binned for plotting: `edges` (count + 1, evenly spaced) and the
     /// draws in each bin (`counts`, read from the run's histogram, so fractional where a
-    /// coarse edge cuts a fine bin); values above the last edge are `beyond`.
+    /// coarse edge cuts a fine bin); values above the last edge are `beyond`. `nil` with no
+    /// finite values, or when the bins are not representable (values near ±1.8e308).
     public var distribution: Distribution?
 
     public struct Distribution: Sendable {
@@ -73,13 +78,15 @@ extension RunResult {
         for (m, def) in configuration.metrics.definitions.enumerated() {
             let acc = accumulators[m]
             out.append(summarise(acc, sums: sums[m], id: def.id, label: def.label, unit: def.unit, isTime: def.isTime,
-                                 heavyTailed: def.heavyTailed, run: run, draws: configuration.draws))
+                                 heavyTailed: def.heavyTailed, run: run, draws: configuration.draws,
+                                 independentDraws: configuration.sampler == .mc))
         }
         var inputs: [MetricSummary] = []
         for (j, name) in configuration.prior.uncertainInputs.enumerated() {
             let m = configuration.metrics.count + j
             inputs.append(summarise(accumulators[m], sums: sums[m], id: name, label: name, unit: "", isTime: false,
-                                    heavyTailed: false, run: run, draws: configuration.inputSummaryDraws))
+                                    heavyTailed: false, run: run, draws: configuration.inputSummaryDraws,
+                                    independentDraws: configuration.sampler == .mc))
         }
         let names = configuration.prior.scenarios.map(\.name)
         return RunSummary(metrics: out, inputs: inputs, scenarioCounts: Array(zip(names, scenarioCounts)))
@@ -87,7 +94,7 @@ extension RunResult {
 }
 
 func summarise(_ acc: MetricAccumulator, sums: BlockSums, id: String, label: String, unit: String, isTime: Bool,
-               heavyTailed: Bool, run: RunSettings, draws: Int) -> MetricSummary {
+               heavyTailed: Bool, run: RunSettings, draws: Int, independentDraws: Bool) -> MetricSummary {
     let finite = Int(acc.histogram.count)
     let never = Int(acc.never), noLead = Int(acc.noLead)
     let lead = finite + never
@@ -105,10 +112,11 @@ func summarise(_ acc: MetricAccumulator, sums: BlockSums, id: String, label: Str
     for q in run.quantiles {
         let v = quantile(q)
         var mcse: Double?
-        if lead > 1, case .value = v {
+        if independentDraws, lead > 1, case .value = v {
             let delta = 1.959964 * (q * (1 - q) / n).squareRoot()
             if case .value(let lo) = quantile(max(q - delta, 0)), case .value(let hi) = quantile(min(q + delta, 1)) {
-                mcse = (hi - lo) / (2 * 1.959964)
+                let width = hi - lo  // overflows only for values near ±1.8e308: then halved first
+                mcse = width.isFinite ? width / (2 * 1.959964) : hi / (2 * 1.959964) - lo / (2 * 1.959964)
             }
         }
         quantiles.append((q, v, mcse))
@@ -137,11 +145,8 @@ func summarise(_ acc: MetricAccumulator, sums: BlockSums, id: String, label: Str
         }
         return (c, .value(bins.orderStatistic(UInt64(best))), .value(bins.orderStatistic(UInt64(best + k - 1))))
     }
-    var mean: Double?, sd: Double?
-    if finite > 0 {
-        mean = sums.mean
-        if finite > 1 { sd = (sums.m2 / Double(finite - 1)).squareRoot() }
-    }
+    let mean = finite > 0 && sums.mean.isFinite ? sums.mean : nil
+    let sd = sums.sd
     let byYear = isTime && lead > 0
         ? zip(run.convergeBy, acc.atOrBelow).map { ($0, Double($1) / n) } : []
     return MetricSummary(
@@ -154,14 +159,16 @@ func summarise(_ acc: MetricAccumulator, sums: BlockSums, id: String, label: Str
 }
 
 /// About 40 evenly spaced bins with a round width, from the minimum to the 99.5th
-/// percentile of the finite values (heavy tails would squash the rest into one bin).
-func binned(_ bins: CumulativeBins, finite: Int) -> MetricSummary.Distribution {
+/// percentile of the finite values (heavy tails would squash the rest into one bin); `nil`
+/// when such bins are not representable (a span beyond 1.8e308).
+func binned(_ bins: CumulativeBins, finite: Int) -> MetricSummary.Distribution? {
     let low = bins.minimum
     var high = bins.value(atRank: 0.995 * Double(finite - 1))
     if !(high > low) { high = bins.maximum }
     var span = high - low
     if !(span > 0) { span = max(abs(low) * 0.1, 1e-9) }
     let width = roundStep(span / 40)
+    guard width.isFinite, (low / width).isFinite, (high + width).isFinite else { return nil }
     let start = (low / width).rounded(.down) * width
     var edges = [start]
     while edges.last! <= high || edges.count < 2 { edges.append(start + Double(edges.count) * width) }

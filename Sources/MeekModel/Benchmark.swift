@@ -20,7 +20,9 @@ extension GapModel {
     ///
     /// Computed from ΔL without subtracting two nearly equal scores:
     /// `σ(Ls) − σ(Lm) = σ(Ls)·(1 − σ(Lm))·(1 − e^(k·ΔL))`, and
-    /// `x^p − y^p = (x − y)·Σ x^(p−1−j)·y^j`.
+    /// `x^p − y^p = (x − y)·Σ x^(p−1−j)·y^j`. Where a factor of that product underflows or
+    /// overflows (one model leads by tens of nats: 0·∞), the difference of sigmoids is taken
+    /// in logs instead (`sigmoidDifference`), finite for all finite losses.
     @inlinable public func benchmarkGap(at t: Double, steps: Int) -> Double {
         benchmarkGap(sotaLoss: sotaLoss(at: t), meekLoss: meekLoss(at: t),
                      gap: trainingGap(at: t), steps: steps)
@@ -30,7 +32,13 @@ extension GapModel {
         let p = parameters
         let sigmaS = 1 / (1 + FastMath.exp(-p.sigmoidK * (ls - p.sigmoidX0)))
         let oneMinusSigmaM = 1 / (1 + FastMath.exp(p.sigmoidK * (lm - p.sigmoidX0)))
-        let dSingle = p.sigmoidA * sigmaS * oneMinusSigmaM * -FastMath.expm1(p.sigmoidK * gap)
+        let factor = -FastMath.expm1(p.sigmoidK * gap)
+        // The product is exact to rounding while both sigmoid factors are normal numbers
+        // and the third is finite; otherwise the log form.
+        let dSingle = sigmaS >= .leastNormalMagnitude && oneMinusSigmaM >= .leastNormalMagnitude && factor.isFinite
+            ? p.sigmoidA * sigmaS * oneMinusSigmaM * factor
+            : p.sigmoidA * sigmoidDifference(p.sigmoidK * (ls - p.sigmoidX0), p.sigmoidK * (lm - p.sigmoidX0),
+                                             difference: -p.sigmoidK * gap)
         guard steps > 1 else { return 100 * dSingle }
         let xs = p.sigmoidA * sigmaS + p.sigmoidB
         let xm = p.sigmoidA * (1 - oneMinusSigmaM) + p.sigmoidB
@@ -41,6 +49,23 @@ extension GapModel {
         }
         return 100 * dSingle * sum
     }
+}
+
+/// `σ(x) − σ(y)` for σ(z) = 1/(1 + e^(−z)), given `difference` = x − y (computed by the
+/// caller without cancellation), in logs: σ(x) − σ(y) = sinh(d/2)/(2·cosh(x/2)·cosh(y/2)),
+/// with ln cosh z = |z| + ln(1 + e^(−2|z|)) − ln 2 and ln sinh z = z + ln(1 − e^(−2z)) − ln 2
+/// (z ≥ 0). Every term is finite for finite arguments and the result's log is ≤ 0, so
+/// nothing overflows and no 0·∞ arises; a result below the smallest double is 0.
+@inlinable func sigmoidDifference(_ x: Double, _ y: Double, difference d: Double) -> Double {
+    let half = Swift.abs(d) / 2
+    guard half > 0 else { return 0 }
+    @inline(__always) func logCosh(_ z: Double) -> Double {
+        let a = Swift.abs(z)
+        return a + log1p(FastMath.exp(-2 * a)) - M_LN2
+    }
+    let logSinh = half + FastMath.log(-FastMath.expm1(-2 * half)) - M_LN2
+    let magnitude = FastMath.exp(logSinh - logCosh(x / 2) - logCosh(y / 2) - M_LN2)
+    return d < 0 ? -magnitude : magnitude
 }
 
 /// `x^n` for a small non-negative integer n by repeated squaring.

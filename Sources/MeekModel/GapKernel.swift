@@ -391,7 +391,7 @@ struct Derived {
         let v = FastMath.blend(valueRaw, Lanes(repeating: -.infinity), .!valid)
         let s0 = valueRaw * m / slopeTimesM
         let q = s0 * (-(ab * ab) * (1 - m) / (2 * m * slopeTimesM))
-        let estimate = abs(q) * (abs(q * s0) + ab * (2 - m) / (3 * m) * s0 * s0)
+        let estimate = abs(q) * (abs(q * s0) + abs(ab) * (2 - m) / (3 * m) * s0 * s0)
         let errorRaw = FastMath.blend(estimate, Lanes(repeating: .infinity), .!(abs(s0) .<= crossingStepBound * t))
         let hasStep = valid .& (slopeTimesM .< 0)
         let step = FastMath.blend(s0 / (1 - q), Lanes(repeating: .nan), .!hasStep)

@@ -205,6 +205,19 @@ public enum Domain: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The domain as a closed interval `[lower, upper]` of finite numbers: `contains(v)`
+    /// exactly when `v >= lower && v <= upper` (NaN is in none), for vector checks of a
+    /// column of draws.
+    public var bounds: (lower: Double, upper: Double) {
+        let top = Double.greatestFiniteMagnitude
+        switch self {
+        case .finite: return (-top, top)
+        case .positive: return (Double.leastNonzeroMagnitude, top)
+        case .nonNegative: return (0, top)
+        case .belowHalf: return (Double.leastNonzeroMagnitude, 0.5.nextDown)
+        }
+    }
+
     /// The rule in words, e.g. "> 0".
     public var description: String {
         switch self {

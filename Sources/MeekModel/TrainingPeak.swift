@@ -94,7 +94,9 @@ extension GapModel {
     /// f′ = (alpha·b·(1 − m) − c·m)/m, f″ = −(alpha·b)²(1 − m)/m² and
     /// f‴ = −alpha·b·f″·(2 − m)/m; after it ln ΔL is linear (f′ = −c, the step is exact).
     /// With the Newton step s = f/f′ and q = s·f″/(2f′), the Halley step is s/(1 − q) and its
-    /// error about |f‴/(6f′) − (f″/(2f′))²|·|s|³ ≤ |q|·(|q·s| + alpha·b·(2 − m)/(3m)·s²).
+    /// error about |f‴/(6f′) − (f″/(2f′))²|·|s|³ ≤ |q|·(|q·s| + |alpha·b|·(2 − m)/(3m)·s²)
+    /// (|alpha·b|: with a shrinking investment, b < 0, a signed term would make the bound
+    /// negative and accept any short step).
     @inlinable
     func convergenceFunction(_ logTarget: Double) -> (Double) -> CrossingStep {
         { t in
@@ -114,7 +116,7 @@ extension GapModel {
             guard slopeTimesM < 0 else { return CrossingStep(value: value, step: .nan, error: .nan) }
             let s = value * m / slopeTimesM
             let q = s * (-(ab * ab) * (1 - m) / (2 * m * slopeTimesM))
-            let estimate = Swift.abs(q) * (Swift.abs(q * s) + ab * (2 - m) / (3 * m) * s * s)
+            let estimate = Swift.abs(q) * (Swift.abs(q * s) + Swift.abs(ab) * (2 - m) / (3 * m) * s * s)
             // The estimate holds for a short step that stays before the stop.
             let error = Swift.abs(s) <= crossingStepBound * t && t - s < stop ? estimate : .infinity
             return CrossingStep(value: value, step: s / (1 - q), error: error)

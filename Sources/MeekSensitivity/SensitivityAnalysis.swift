@@ -169,10 +169,10 @@ public struct SensitivityAnalysis: Sendable {
 
         // Tornado points: medians, with one factor at its 5th or 95th percentile.
         func sweepValue(_ d: Int, _ p: Double) -> Double {
-            guard let table = evaluator.jointTable(d) else { return p }
-            // A joint table's rows in the order of its first input's values.
-            let key = table.columns.keys.sorted()[0]
-            let column = table.columns[key]!
+            // A joint table's rows in the order of its first input's values (a table without
+            // rows or columns, which the prior layer refuses, is swept like a uniform).
+            guard let table = evaluator.jointTable(d), let key = table.columns.keys.sorted().first,
+                  let column = table.columns[key], !column.isEmpty else { return p }
             let order = column.indices.sorted { column[$0] < column[$1] }
             let row = order[min(Int(p * Double(order.count)), order.count - 1)]
             return (Double(row) + 0.5) / Double(order.count)

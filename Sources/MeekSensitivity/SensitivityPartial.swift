@@ -44,21 +44,26 @@ public enum SensitivityPartial {
         case .failure(let problem): throw Failure(problem.description)
         }
         var r = ByteReader(bytes: body)
-        guard let length = try? r.int(), length > 0, r.offset + length <= body.count,
+        // Every length is checked against the bytes there are before it is used.
+        guard let length = try? r.int(), length > 0, length <= body.count - r.offset,
               let header = try? JSONSerialization.jsonObject(with: Data(body[r.offset..<(r.offset + length)])) as? [String: Any],
               let index = header["shard_index"] as? Int, let count = header["shard_count"] as? Int,
-              let from = header["from"] as? Int, let to = header["to"] as? Int, from <= to,
+              let from = header["from"] as? Int, let to = header["to"] as? Int, from >= 0, from <= to,
               let metrics = header["metrics"] as? [String] else {
             throw Failure("\(path): corrupted header")
         }
         r.offset += length
         let n = to - from
-        guard body.count - r.offset == 8 * n * metrics.count else { throw Failure("\(path): corrupted payload") }
+        let (bytes, overflow) = n.multipliedReportingOverflow(by: 8 * metrics.count)
+        guard !overflow, body.count - r.offset == bytes else { throw Failure("\(path): corrupted payload") }
         var values: [[Double]] = []
         for _ in metrics {
             var column: [Double] = []
             column.reserveCapacity(n)
-            for _ in 0..<n { column.append((try? r.double()) ?? .nan) }
+            for _ in 0..<n {
+                guard let v = try? r.double(), !v.isNaN else { throw Failure("\(path): a value is not a number") }
+                column.append(v)
+            }
             values.append(column)
         }
         return Loaded(path: path, header: header, index: index, count: count, range: from..<to, values: values)
@@ -68,12 +73,17 @@ public enum SensitivityPartial {
     /// (prior file, base size, metrics, tool version) and cover it exactly once.
     public static func join(_ parts: [Loaded], prior: PriorFile, baseSize: Int, metricIDs: [String], version: String) throws(Failure) -> [[Double]] {
         guard let first = parts.first else { throw Failure("no sensitivity partials given") }
+        guard let total = first.header["total"] as? Int, total >= 0 else { throw Failure("\(first.path): corrupted header") }
+        guard first.count >= 1 else { throw Failure("\(first.path): shard count must be at least 1") }
+        // Listing the missing shards is O(count): bounded by the files given.
+        guard first.count <= parts.count + 64 else { throw Failure("only \(parts.count) of \(first.count) shards given") }
         for p in parts {
             if p.header["prior_sha256"] as? String != prior.sha256 { throw Failure("\(p.path): from another prior file than \(prior.path)") }
             if p.header["base_size"] as? Int != baseSize { throw Failure("\(p.path): base size \(p.header["base_size"] ?? "?") differs from --base \(baseSize)") }
             if p.header["metrics"] as? [String] != metricIDs { throw Failure("\(p.path): its metrics differ from the prior file's") }
             if p.header["version"] as? String != version { throw Failure("\(p.path): written by meek \(p.header["version"] ?? "?"), not \(version)") }
             if p.count != first.count { throw Failure("\(p.path): shard count \(p.count) differs from \(first.count)") }
+            if p.header["total"] as? Int != total { throw Failure("\(p.path): design size differs from \(first.path)'s") }
         }
         let ordered: [Loaded]
         switch orderedShards(parts, count: first.count, index: \.index, path: \.path, fileName: { fileName(index: $0, count: first.count) }) {
@@ -82,12 +92,14 @@ public enum SensitivityPartial {
         }
         var joined = [[Double]](repeating: [], count: metricIDs.count)
         var next = 0
+        /// Shard i's first point, `i·total/count`, without overflow.
+        func boundary(_ i: Int) -> Int { first.count.dividingFullWidth(i.multipliedFullWidth(by: total)).quotient }
         for (i, p) in ordered.enumerated() {
-            guard p.range.lowerBound == next else { throw Failure("\(p.path): its points do not follow shard \(i - 1)'s") }
+            guard p.range == boundary(i)..<boundary(i + 1) else { throw Failure("\(p.path): its points are not shard \(i)'s") }
             next = p.range.upperBound
             for m in joined.indices { joined[m] += p.values[m] }
         }
-        guard next == first.header["total"] as? Int else { throw Failure("the shards do not cover the whole design") }
+        guard next == total else { throw Failure("the shards do not cover the whole design") }
         return joined
     }
 }

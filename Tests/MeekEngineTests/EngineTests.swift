@@ -187,13 +187,15 @@ final class CollectingSink: DrawSink, @unchecked Sendable {
         let acc = MetricAccumulator(thresholds: thresholds)
         // Past the exact-values phase, so the column goes through the scan and the bins.
         for v in [1.0, 2, 3, 4, 5, 6, 7, 8, 9] { acc.histogram.add(v) }
-        let sums = values.withUnsafeBufferPointer { acc.add(column: $0.baseAddress!, count: $0.count) }
+        let (sums, failed) = values.withUnsafeBufferPointer { acc.add(column: $0.baseAddress!, count: $0.count) }
         let reference = Histogram()
         for v in [1.0, 2, 3, 4, 5, 6, 7, 8, 9] { reference.add(v) }
         let finite = values.filter(\.isFinite)
         finite.forEach(reference.add)
         #expect(acc.never == UInt64(values.filter { $0 == .infinity }.count))
-        #expect(acc.noLead == UInt64(values.count - finite.count) - acc.never)
+        // No lead is −∞ only; a NaN is a failed draw, counted as no outcome.
+        #expect(acc.noLead == UInt64(values.filter { $0 == -.infinity }.count))
+        #expect(failed == UInt64(values.filter(\.isNaN).count) && failed > 0)
         for (k, t) in thresholds.enumerated() { #expect(acc.atOrBelow[k] == UInt64(finite.filter { $0 <= t }.count)) }
         let x = acc.histogram.cumulative(), y = reference.cumulative()
         #expect(x.total == y.total && x.bins.count == y.bins.count && x.minimum == y.minimum && x.maximum == y.maximum)
