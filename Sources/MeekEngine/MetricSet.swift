@@ -32,7 +32,7 @@ public struct MetricDefinition: Sendable, Hashable {
     /// Whether the value is a time after the start (reported also as a calendar year).
     public var isTime: Bool { unit == "years after start" }
     /// Whether the metric has no finite mean or variance under lognormal priors
-    /// (MODEL.md: convergence and parity times), so its mean is flagged unstable.
+    /// (docs/MODEL.md §4, "Heavy tails"), so its mean is flagged unstable.
     public var heavyTailed: Bool {
         switch kind {
         case .convergence, .inferenceParity, .benchmarkConvergence: true

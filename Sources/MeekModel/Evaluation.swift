@@ -13,7 +13,7 @@ public enum GapThreshold: Sendable, Hashable {
 /// What one evaluation reports besides the peak: the convergence thresholds and the
 /// benchmark tasks. Defaults follow the paper's figures.
 public struct Metrics: Sendable, Hashable {
-    /// Gap thresholds in nats/token. Default 0.05, 0.01, 0.001 (MODEL.md's reference table).
+    /// Gap thresholds in nats/token. Default 0.05, 0.01, 0.001 (docs/MODEL.md §5, reference values).
     public var gapNats: [Double] = [0.05, 0.01, 0.001]
     /// Fractions of the peak gap. Default 0.5 and 0.1.
     public var peakFractions: [Double] = [0.5, 0.1]
@@ -33,7 +33,7 @@ public struct Metrics: Sendable, Hashable {
     }
 }
 
-/// Everything one draw reports (MODEL.md, "Outputs of one draw").
+/// Everything one draw reports (docs/MODEL.md §3, "Outputs of one draw").
 public struct Outcome: Sendable {
     /// Peak of the training gap: `peak_time` (years after start) and `peak_gap` (nats).
     public var peak: Peak

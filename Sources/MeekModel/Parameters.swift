@@ -1,6 +1,6 @@
 /// The inputs of one evaluation of the gap model — one Monte Carlo draw.
 ///
-/// Names follow `MODEL.md`; each property documents its key there (the key prior files,
+/// Names follow `docs/MODEL.md` §1; each property documents its key there (the key prior files,
 /// command-line flags and JSON use) and its unit. Defaults are the paper's point values
 /// (Gundlach, Lynch, Thompson 2025, §2 and App. B–C, and the authors' notebook).
 public struct Parameters: Sendable, Hashable {
@@ -58,7 +58,7 @@ public struct Parameters: Sendable, Hashable {
     @inlinable public var effectiveGInf: Double { gInf ?? gAlg }
 }
 
-/// The name of one input, as `MODEL.md`, prior files, flags (`_` → `-`) and JSON spell it.
+/// The name of one input, as `docs/MODEL.md` §1, prior files, flags (`_` → `-`) and JSON spell it.
 public enum ParameterKey: String, CaseIterable, Sendable, Hashable, CustomStringConvertible {
     case alpha, A, L0
     case gH = "g_h", gAlg = "g_alg", gI = "g_i"

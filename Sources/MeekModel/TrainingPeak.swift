@@ -34,7 +34,7 @@ extension GapModel {
 
     /// The maximum of the training gap ΔL(t) over t ≥ 0: `peak_time` and `peak_gap`.
     ///
-    /// With shared progress (a > 0) and growing investment (b > 0) this is MODEL.md's
+    /// With shared progress (a > 0) and growing investment (b > 0) this is docs/MODEL.md's
     /// closed form: `t*` clipped at 0, and `min(t*, T)` with an investment stop at T. In
     /// general the maximum is at t = 0, at the interior stationary point, or at T; the
     /// gap's behaviour as t → ∞ decides whether it is attained at all:

@@ -77,7 +77,7 @@ func fingerprint(_ s: RunSummary) -> String {
         }
     }
 
-    /// An independent propagation (PRIORS-RESEARCH §5, 200k draws, Besiroglu arm, g_i =
+    /// An independent propagation (priors/SOURCES.md §5, 200k draws, Besiroglu arm, g_i =
     /// g_c/g_h) reported t* 5/50/95% = 2.24/3.01/3.86 years and peak ΔL 0.126/0.172/0.225.
     /// Both are Monte Carlo estimates: agreement to ±0.02 years / ±0.002 nats (several of
     /// their Monte Carlo standard errors) checks the whole chain.

@@ -22,7 +22,7 @@ import Testing
                 #expect(b.mcse.allSatisfy { $0[i] == 0 })
             }
         }
-        // The reference values of MODEL.md through the bands: ΔL at t = 1, 2, 5.
+        // The reference values of docs/MODEL.md §5 through the bands: ΔL at t = 1, 2, 5.
         let training = bands[0]
         for (t, reference) in [(1.0, 0.12838), (2.0, 0.18952), (5.0, 0.19421)] {
             let i = grid.firstIndex(of: t)!

@@ -2,7 +2,7 @@ import Foundation
 import MeekModel
 import Testing
 
-/// MODEL.md's edge cases: each gives a typed, finite, documented result — never NaN,
+/// docs/MODEL.md §4's edge cases: each gives a typed, finite, documented result — never NaN,
 /// never a hang.
 @Suite struct EdgeCaseTests {
     // MARK: No shared progress (g_h·g_alg ≤ 1)

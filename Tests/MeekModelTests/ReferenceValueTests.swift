@@ -2,7 +2,7 @@ import Foundation
 import MeekModel
 import Testing
 
-/// MODEL.md's reference table (point inputs: alpha 0.154, A 1070, g_h 1.4, g_alg 2.8,
+/// docs/MODEL.md §5's reference table (point inputs: alpha 0.154, A 1070, g_h 1.4, g_alg 2.8,
 /// g_i 5/1.4, flop_per_usd 1e17, both budgets $1000, no stop), to 4 significant figures,
 /// through the public API.
 @Suite struct ReferenceValueTests {
