@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "MeekCLI",
             dependencies: [
-                "MeekModel", "MeekPriors", "MeekEngine", "MeekSensitivity", "MeekReport",
+                "MeekModel", "MeekPriors", "MeekEngine", "MeekSensitivity", "MeekReport", "CGSL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "MeekCPU"),
 
         /// `make bench`: engine throughput at 1 and 2 threads, and peak memory.
-        .executableTarget(name: "meek-bench", dependencies: ["MeekEngine", "MeekPriors", "MeekModel", "MeekSensitivity", "MeekCPU"], path: "Sources/MeekBench"),
+        .executableTarget(name: "meek-bench", dependencies: ["MeekEngine", "MeekPriors", "MeekModel", "MeekSensitivity", "MeekCPU", "CGSL"], path: "Sources/MeekBench"),
 
         // MARK: - Implementation details
 
