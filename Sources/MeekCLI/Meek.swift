@@ -22,6 +22,9 @@ public struct Meek: ParsableCommand {
         // a truncated distribution's CDF while a prior file is parsed. Off before anything
         // else runs, for every command; callers check GSL's status codes and results instead.
         meek_gsl_disable_abort()
+        // Past a file-size limit (ulimit -f) a write fails with EFBIG, which the writers
+        // report as an error, instead of the process being killed by SIGXFSZ.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
