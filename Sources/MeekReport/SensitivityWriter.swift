@@ -5,7 +5,7 @@ import MeekPriors
 import MeekSensitivity
 
 /// Renders a sensitivity analysis as Markdown, CSV (one value a row) and JSON (with
-/// provenance), each written atomically.
+/// provenance), written as one `OutputSet`.
 public struct SensitivityWriter {
     public let analysis: SensitivityAnalysis
     public let prior: PriorFile

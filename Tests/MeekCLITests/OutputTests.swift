@@ -170,6 +170,27 @@ func entries(_ folder: String) -> [String] { ((try? FileManager.default.contents
         #expect(md.contains("seed \(seeds.first ?? 0), "))
     }
 
+    /// A run killed before its commit leaves its staging folder; the next commit beside it
+    /// removes it (its process is gone), and leaves those of live processes alone.
+    @Test func stagingFoldersOfDeadRunsAreRemoved() throws {
+        let dir = temporaryDirectory()
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, 255)
+        let host = String(cString: buffer).filter { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" }
+        let dead = dir + "/.out.meek-\(host)-\(finished.processIdentifier)-0", alive = dir + "/.out.meek-\(host)-1-0"
+        for folder in [dead, alive] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try "partial".write(toFile: folder + "/draws.npy", atomically: false, encoding: .utf8)
+        }
+        let r = try Meek.run(["run", repository + "/priors/paper.toml", "--draws", "1000", "--out", dir + "/out", "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(entries(dir) == [".out.meek-\(host)-1-0", ".out.meek-lock", "out"].sorted())
+    }
+
     /// Under a file-size limit, --save-draws used to exit 0 with a truncated draws.npy.
     @Test func aDrawsFileThatCannotBeWrittenFailsTheRun() throws {
         let dir = temporaryDirectory()
