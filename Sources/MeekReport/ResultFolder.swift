@@ -78,7 +78,7 @@ public struct ResultFolder: Sendable {
         }
         summaryText = String(decoding: data, as: UTF8.self)
         let root = try Self.object(data, file: summaryPath)
-        var reader = Reader(file: summaryPath)
+        let reader = Reader(file: summaryPath)
         let provenance = try reader.object(root, "provenance")
         priorFile = try reader.string(provenance, "prior_file", in: "provenance")
         priorSHA256 = try reader.string(provenance, "prior_sha256", in: "provenance")
@@ -100,7 +100,7 @@ public struct ResultFolder: Sendable {
         let sensitivityPath = path + "/sensitivity.json"
         if let data = try Self.contents(sensitivityPath) {
             let root = try Self.object(data, file: sensitivityPath)
-            var r = Reader(file: sensitivityPath)
+            let r = Reader(file: sensitivityPath)
             let p = try r.object(root, "provenance")
             var list: [SensitivityMetric] = []
             for (i, m) in try r.array(root, "metrics").enumerated() {

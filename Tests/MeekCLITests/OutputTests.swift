@@ -57,6 +57,24 @@ func entries(_ folder: String) -> [String] { ((try? FileManager.default.contents
         }
     }
 
+    /// A meek model that leads by far more than 30 nats: the benchmark gap is not finite.
+    /// `meek model --json` trapped on it (exit 132); a number that is not finite is null in
+    /// JSON and "—" in the tables, never nan or inf.
+    @Test func modelJSONWritesNullForANumberThatIsNotFinite() throws {
+        let args = ["model", "--meek-budget-usd", "1e30", "--sota-budget-usd", "1", "--A", "1e5"]
+        let json = try Meek.run(args + ["--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(object?["benchmark"] != nil)
+        let text = try Meek.run(args)
+        #expect(text.status == 0, "\(text.stderr)")
+        for output in [json.stdout, text.stdout] {
+            for word in output.split(whereSeparator: { ",| \n\":".contains($0) }) {
+                #expect(!["nan", "-nan", "inf", "-inf", "∞", "-∞"].contains(word.lowercased()), "\(word)")
+            }
+        }
+    }
+
     /// A seed of 2^64 − 1 trapped when written (Int(seed)); one of 2^53 + 1 was read back
     /// as a double, another seed.
     @Test(arguments: ["18446744073709551615", "9007199254740993"])
@@ -180,7 +198,7 @@ func entries(_ folder: String) -> [String] { ((try? FileManager.default.contents
         finished.waitUntilExit()
         var buffer = [CChar](repeating: 0, count: 256)
         gethostname(&buffer, 255)
-        let host = String(cString: buffer).filter { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" }
+        let host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).filter { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" }
         let dead = dir + "/.out.meek-\(host)-\(finished.processIdentifier)-0", alive = dir + "/.out.meek-\(host)-1-0"
         for folder in [dead, alive] {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
