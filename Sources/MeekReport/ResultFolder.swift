@@ -106,9 +106,13 @@ public struct ResultFolder: Sendable {
             for (i, m) in try r.array(root, "metrics").enumerated() {
                 let at = "metrics[\(i)]"
                 var sobol: [(String, Double, Double, Double, Double, Double, Double)] = []
+                // An index that is not defined (a metric without variance) is null: the metric
+                // then has no Sobol' chart, as when the indices were not computed.
+                let fields = ["S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"]
                 if m["sobol"] != nil {
                     let rows = try r.array(m, "sobol", in: at)
-                    for (j, s) in rows.enumerated() {
+                    let defined = !rows.contains { row in fields.contains { row[$0] is NSNull } }
+                    for (j, s) in rows.enumerated() where defined {
                         let a = "\(at).sobol[\(j)]"
                         let index = -1e3...1e3  // Sobol' estimates stray outside [0, 1] by Monte Carlo error only
                         sobol.append((try r.string(s, "factor", in: a), try r.number(s, "S1", in: a, index), try r.number(s, "S1_low", in: a, index),

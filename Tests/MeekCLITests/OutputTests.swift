@@ -110,6 +110,29 @@ func entries(_ folder: String) -> [String] { ((try? FileManager.default.contents
         #expect(!FileManager.default.fileExists(atPath: dir + "/report.html"))
     }
 
+    /// A Sobol' index that is not defined is null in sensitivity.json; the report draws no
+    /// Sobol' chart for that metric instead of refusing the file or drawing a NaN.
+    @Test func anUndefinedSobolIndexHasNoChart() throws {
+        let dir = temporaryDirectory()
+        for args in [["run", repository + "/priors/baseline.toml", "--draws", "2000", "--out", dir, "--quiet"],
+                     ["sensitivity", repository + "/priors/baseline.toml", "--base", "64", "--bootstrap", "10", "--rank-draws", "64", "--out", dir, "--quiet"]] {
+            let r = try Meek.run(args)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/sensitivity.json"))) as! [String: Any]
+        var metrics = json["metrics"] as! [[String: Any]]
+        let id = metrics[0]["id"] as! String
+        var sobol = metrics[0]["sobol"] as! [[String: Any]]
+        sobol[0]["S1"] = NSNull()
+        metrics[0]["sobol"] = sobol
+        json["metrics"] = metrics
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: dir + "/sensitivity.json"))
+        let r = try Meek.run(["report", dir, "--trajectory-draws", "16", "--step", "1", "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let figures = entries(dir + "/figures")
+        #expect(!figures.contains("sobol-\(id.replacingOccurrences(of: "_", with: "-")).svg") && figures.contains { $0.hasPrefix("sobol-") }, "\(figures)")
+    }
+
     /// Histogram edges that do not increase (degenerate or reversed), or counts that do not fit.
     @Test(arguments: [("degenerate", "edges[1]"), ("decreasing", "edges[1]"), ("short", "edges"), ("negative", "counts[0]")])
     func badHistogramsAreRefused(kind: String, key: String) throws {
