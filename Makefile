@@ -25,7 +25,7 @@ TUNE_FLAGS   := -Xswiftc -target-cpu -Xswiftc haswell -Xcc -DMEEK_REQUIRE_AVX2
 endif
 SWIFT_FLAGS  ?= $(TUNE_FLAGS)
 
-.PHONY: all build run test results bench deps slurm-deps chromium-deps qemu-deps clean
+.PHONY: all build run test results bench deps slurm-deps chromium-deps numpy-deps qemu-deps clean
 
 all: build
 
@@ -60,6 +60,16 @@ chromium-deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium python3 >/dev/null || \
 	  { echo "make: could not install chromium" >&2; exit 1; }; \
+	fi
+
+# RunCommandTests reads draws.npy with numpy (Debian's python3-numpy); the test fails without it.
+numpy-deps:
+	@if ! python3 -c 'import numpy' 2>/dev/null; then \
+	  echo "make: installing python3-numpy ..." >&2; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends python3 python3-numpy >/dev/null || \
+	  { echo "make: could not install python3-numpy" >&2; exit 1; }; \
 	fi
 
 build: deps
@@ -106,7 +116,7 @@ bench: deps
 # sharded job and its merge (Tests/slurm/cluster-test.sh; it stops every daemon it starts),
 # then a report opened in headless Chromium (Tests/report/chromium-test.sh), and for a build
 # tuned for AVX2 its refusal to start on an older (emulated) CPU (Tests/cpu/cpu-check-test.sh).
-test: deps slurm-deps chromium-deps $(if $(TUNE_FLAGS),qemu-deps)
+test: deps slurm-deps chromium-deps numpy-deps $(if $(TUNE_FLAGS),qemu-deps)
 	$(SWIFT) test $(SWIFT_FLAGS)
 	$(SWIFT) build $(SWIFT_FLAGS) --product meek
 	bash Tests/slurm/cluster-test.sh .build/debug/meek

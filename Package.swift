@@ -52,7 +52,7 @@ let package = Package(
             name: "MeekCLI",
             dependencies: [
                 "MeekModel", "MeekPriors", "MeekEngine", "MeekSensitivity", "MeekReport",
-                "MeekTOML",
+                "MeekTOML", "CGSL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "MeekCPU"),
 
         /// `make bench`: engine throughput at 1 and 2 threads, and peak memory.
-        .executableTarget(name: "meek-bench", dependencies: ["MeekEngine", "MeekPriors", "MeekModel", "MeekSensitivity", "MeekCPU"], path: "Sources/MeekBench"),
+        .executableTarget(name: "meek-bench", dependencies: ["MeekEngine", "MeekPriors", "MeekModel", "MeekSensitivity", "MeekCPU", "CGSL"], path: "Sources/MeekBench"),
 
         // MARK: - Implementation details
 

@@ -9,7 +9,9 @@ import MeekModel
 import MeekPriors
 import MeekSensitivity
 import MeekCPU
+import CGSL
 
+meek_gsl_disable_abort()  // GSL must never abort the process; results are checked instead
 let arguments = CommandLine.arguments
 func option(_ name: String) -> String? {
     arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }

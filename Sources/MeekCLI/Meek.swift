@@ -1,4 +1,5 @@
 import ArgumentParser
+import CGSL
 import Foundation
 import MeekReport
 
@@ -17,6 +18,13 @@ public struct Meek: ParsableCommand {
     /// status: 0 on success or help, 2 on bad input with one line on stderr naming the
     /// flag, other statuses only for failures outside the user's input.
     public static func run(arguments: [String]? = nil) -> Int32 {
+        // GSL's default error handler aborts the process (exit 134) on a domain error, e.g. in
+        // a truncated distribution's CDF while a prior file is parsed. Off before anything
+        // else runs, for every command; callers check GSL's status codes and results instead.
+        meek_gsl_disable_abort()
+        // Past a file-size limit (ulimit -f) a write fails with EFBIG, which the writers
+        // report as an error, instead of the process being killed by SIGXFSZ.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

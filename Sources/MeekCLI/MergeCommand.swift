@@ -50,7 +50,11 @@ public struct MergeCommand: ParsableCommand {
         let command = (["meek"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let writer = SummaryWriter(summary: result.summary(), provenance: Provenance(result: result, command: command),
                                    prior: result.configuration.prior)
-        do { try writer.write(to: out) } catch { throw UserError(error.description) }
+        let set = OutputSet(directory: out, owns: SummaryWriter.files)
+        do {
+            try writer.write(to: set)
+            try set.commit()
+        } catch { throw UserError(error.description) }
         if !quiet { print("meek merge: \(files.count) partial results → \(out)/") }
     }
 }

@@ -137,7 +137,7 @@ struct ModelReport {
     }
 
     private func year(_ m: Moment) -> String { m.years.map(year) ?? years(m) }
-    private func year(_ t: Double) -> String { String(format: "%.2f", start + t) }
+    private func year(_ t: Double) -> String { (start + t).isFinite ? String(format: "%.2f", start + t) : NumberText.notFinite }
 
     // MARK: JSON
 
@@ -233,11 +233,8 @@ struct ModelReport {
     }
 }
 
-/// Shortest text that reads back as the same number: 0.154, 1070, 1e+17.
-func formatNumber(_ x: Double) -> String {
-    if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
-    return String(x)
-}
+/// Shortest text that reads back as the same number: 0.154, 1070, 1e+17 (— when not finite).
+func formatNumber(_ x: Double) -> String { NumberText.shortest(x) }
 
 extension TextTable {
     /// Makes one column left-aligned (for prose), keeping the others as they are.

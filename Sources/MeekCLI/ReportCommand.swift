@@ -14,7 +14,7 @@ public struct ReportCommand: ParsableCommand {
             Reads DIR/summary.json (and DIR/sensitivity.json when present), retraces the run's \
             first --trajectory-draws draws on a calendar grid from the same prior file and seed \
             (its SHA-256 must match the run's), and writes DIR/figures/*.svg, \
-            DIR/trajectories.csv and DIR/report.html, each atomically. \
+            DIR/trajectories.csv and DIR/report.html as one set, replacing the previous report's. \
             --compare 'TITLE=DIR2,DIR3' overlays DIR and those folders on one chart (repeatable). \
             --claims FILE sets numbers the paper states beside the runs' medians.
             """

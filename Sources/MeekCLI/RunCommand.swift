@@ -12,7 +12,8 @@ public struct RunCommand: ParsableCommand {
         abstract: "Run the Monte Carlo analysis of a prior file and write its credible-interval tables.",
         discussion: """
             Writes summary.md, summary.csv and summary.json (and draws.npy with --save-draws) \
-            into --out, default results/<prior file name>, each file atomically. Flags override \
+            into --out, default results/<prior file name>, replacing the previous run's files there \
+            in one step (other files in the folder are kept). Flags override \
             the prior file's [run] settings. The same prior file and seed give identical results \
             for any --threads.
             """
@@ -59,11 +60,13 @@ public struct RunCommand: ParsableCommand {
         config.shard = shard.flatMap(parseShard)
         config.threads = min(config.threads, max(config.blockRange.count, 1))
         let directory = out ?? "results/" + ((priors as NSString).lastPathComponent as NSString).deletingPathExtension
-        do { try AtomicFile.makeDirectory(directory) } catch { throw UserError(error.description) }
+        let partName = config.shard.map { Partial.fileName(index: $0.index, count: $0.count) }
+        // Nothing appears under --out until the whole set is written (see OutputSet).
+        let set = OutputSet(directory: directory, owns: partName.map { [$0] } ?? SummaryWriter.files)
 
         let writer: NPYWriter?
         do {
-            writer = saveDraws ? try NPYWriter(path: directory + "/draws.npy", columns: Engine.columns(config), rows: config.draws) : nil
+            writer = saveDraws ? try NPYWriter(set: set, name: "draws.npy", columns: Engine.columns(config), rows: config.draws) : nil
         } catch { throw UserError(error.description) }
         let total = config.shard == nil ? config.draws
             : min(config.blockRange.upperBound * RunConfiguration.blockSize, config.draws) - config.blockRange.lowerBound * RunConfiguration.blockSize
@@ -76,22 +79,25 @@ public struct RunCommand: ParsableCommand {
         } catch {
             reporter?.finish()
             writer?.discard()
+            set.discard()
             throw UserError("\(priors): \(error)")
         }
         reporter?.finish()
-        if let part = config.shard {
-            let file = directory + "/" + Partial.fileName(index: part.index, count: part.count)
-            do { try AtomicFile.write(Partial.encode(result, toolVersion: MeekVersion.string), to: file) } catch {
-                throw UserError(error.description)
-            }
+        if let part = config.shard, let partName {
+            let file = directory + "/" + partName
+            do {
+                try set.write(Partial.encode(result, toolVersion: MeekVersion.string), to: partName)
+                try set.commit()
+            } catch { throw UserError(error.description) }
             if !quiet { print("meek run \(priors) shard \(part.index)/\(part.count): blocks \(config.blockRange) in \(String(format: "%.2f", result.wallSeconds)) s → \(file)") }
             return
         }
         let command = (["meek"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let summaryWriter = SummaryWriter(summary: result.summary(), provenance: Provenance(result: result, command: command), prior: prior)
         do {
-            try writer?.commit()
-            try summaryWriter.write(to: directory)
+            try writer?.finish()
+            try summaryWriter.write(to: set)
+            try set.commit()
         } catch { throw UserError(error.description) }
         if !quiet {
             let markdown = summaryWriter.markdown()

@@ -13,7 +13,7 @@ public struct SensitivityCommand: ParsableCommand {
         abstract: "Which prior drives the uncertainty: Sobol' indices, rank correlations and a tornado for every metric.",
         discussion: """
             Writes sensitivity.md, sensitivity.csv and sensitivity.json into --out (default \
-            results/<prior file name>), each atomically. Inputs sampled together (a joint table, a \
+            results/<prior file name>), replacing the previous analysis's files there in one step. Inputs sampled together (a joint table, a \
             copula) form one factor; convergence and parity times are analysed on log(1 + years).
             """
     )
@@ -67,9 +67,11 @@ public struct SensitivityCommand: ParsableCommand {
                                                                                    index: part.index, count: part.count)
                 let data = SensitivityPartial.encode(prior: prior, baseSize: base, metricIDs: ids, index: part.index, count: part.count,
                                                      range: range, total: total, values: values, version: MeekVersion.string)
-                try AtomicFile.makeDirectory(directory)
-                let file = directory + "/" + SensitivityPartial.fileName(index: part.index, count: part.count)
-                try AtomicFile.write(data, to: file)
+                let name = SensitivityPartial.fileName(index: part.index, count: part.count)
+                let set = OutputSet(directory: directory, owns: [name])
+                try set.write(data, to: name)
+                try set.commit()
+                let file = directory + "/" + name
                 if !quiet { print("meek sensitivity \(priors) shard \(part.index)/\(part.count): points \(range) → \(file)") }
             } catch { throw UserError("\(priors): \(error)") }
             return
@@ -103,7 +105,11 @@ public struct SensitivityCommand: ParsableCommand {
         }
         let command = (["meek"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let writer = SensitivityWriter(analysis: analysis, prior: prior, command: command, wallSeconds: seconds, only: only)
-        do { try writer.write(to: directory) } catch { throw UserError(error.description) }
+        let set = OutputSet(directory: directory, owns: SensitivityWriter.files)
+        do {
+            try writer.write(to: set)
+            try set.commit()
+        } catch { throw UserError(error.description) }
         if !quiet {
             print("meek sensitivity \(priors): \(grouped(base * (analysis.factors.count + 2))) model runs in \(String(format: "%.2f", seconds)) s → \(directory)/")
             let md = writer.markdown()

@@ -40,6 +40,18 @@ public struct SlurmCommand: ParsableCommand {
 
     public init() {}
 
+    /// The absolute path of the running `meek` binary. `CommandLine.arguments[0]` is only
+    /// the name typed when meek was found on PATH (`meek slurm ...`), which the jobs would
+    /// then look for in their working folder; /proc/self/exe is the file itself.
+    static func runningExecutable(cwd: String) -> String {
+        if let path = realpath("/proc/self/exe", nil) {
+            defer { free(path) }
+            return String(cString: path)
+        }
+        let name = CommandLine.arguments[0]
+        return name.hasPrefix("/") ? name : cwd + "/" + name
+    }
+
     public func validate() throws {
         if shards <= 0 { throw ValidationError("--shards must be > 0 (got \(shards))") }
         if cpusPerTask <= 0 { throw ValidationError("--cpus-per-task must be > 0 (got \(cpusPerTask))") }
@@ -53,7 +65,7 @@ public struct SlurmCommand: ParsableCommand {
         let name = ((priors as NSString).lastPathComponent as NSString).deletingPathExtension
         let output = absolute(out ?? "results/" + name)
         let parts = output + "/parts", scripts = output + "/slurm"
-        let binary = absolute(meek ?? CommandLine.arguments[0])
+        let binary = meek.map(absolute) ?? Self.runningExecutable(cwd: cwd)
         let extra = (draws.map { " --draws \($0)" } ?? "") + (seed.map { " --seed \($0)" } ?? "")
         // Jobs run in this folder, so the prior file's path (and provenance) reads as given.
         var header = "#!/bin/bash\n#SBATCH --job-name=meek-\(name)\n#SBATCH --chdir=\(cwd)\n"
@@ -86,13 +98,15 @@ public struct SlurmCommand: ParsableCommand {
             echo "shards: job ${array%%;*} (\(shards) tasks); merge: job ${merge%%;*} → \(output)"
 
             """
+        // The scripts replace the previous ones in one step; the shards' partials go to
+        // parts/ (created by the first shard to finish).
+        let set = OutputSet(directory: output, owns: ["slurm"])
         do {
-            try AtomicFile.makeDirectory(scripts)
-            try AtomicFile.makeDirectory(parts)
-            try AtomicFile.write(shardsScript, to: scripts + "/shards.sbatch")
-            try AtomicFile.write(mergeScript, to: scripts + "/merge.sbatch")
-            try AtomicFile.write(submitScript, to: scripts + "/submit.sh")
-            chmod(scripts + "/submit.sh", 0o755)
+            try set.write(shardsScript, to: "slurm/shards.sbatch")
+            try set.write(mergeScript, to: "slurm/merge.sbatch")
+            try set.write(submitScript, to: "slurm/submit.sh")
+            chmod(try set.stagedPath("slurm/submit.sh"), 0o755)
+            try set.commit()
         } catch { throw UserError(error.description) }
         guard submit else {
             print("meek slurm: wrote \(scripts)/shards.sbatch, merge.sbatch, submit.sh — run \(scripts)/submit.sh on the login node")

@@ -12,11 +12,13 @@ public enum Figures {
     /// A calendar-year axis from `from` to `to` with ticks on round years.
     static func years(from: Double, to: Double, label: String = "Year") -> Axis {
         let span = to - from
-        let step = span <= 12 ? 1.0 : span <= 30 ? 5 : 10
+        // 1, 5 or 10 years; for spans over 120 years a power of ten, so there are at most
+        // about a dozen ticks whatever the span (a histogram of times can span millennia).
+        let step = span <= 12 ? 1.0 : span <= 30 ? 5 : span <= 120 ? 10 : Foundation.pow(10, (Foundation.log10(span / 12)).rounded(.up))
         var ticks: [Double] = []
         var t = (from / step).rounded(.up) * step
-        while t <= to + 1e-9 { ticks.append(t); t += step }
-        return Axis(low: from, high: to, label: label, ticks: ticks, format: { String(Int($0.rounded())) })
+        while t <= to + 1e-9, ticks.count <= 20 { ticks.append(t); t += step }
+        return Axis(low: from, high: to, label: label, ticks: ticks, format: { NumberText.shortest($0.rounded()) })
     }
 
     /// The value axis of a trajectory chart: dollars on a log scale, else linear from 0.

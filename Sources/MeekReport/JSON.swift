@@ -1,11 +1,14 @@
 /// A JSON document with object keys kept in the order they were written, so output reads
-/// top-down like the table it mirrors. Numbers must be finite: callers turn "never" and
-/// "unbounded" into strings before they get here (`JSON.time`, `JSON.magnitude`).
+/// top-down like the table it mirrors. Callers turn "never" and "no lead" into strings
+/// before they get here; any other number that is not finite is written as `null` (JSON has
+/// no NaN or infinity), never trapped on.
 public enum JSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
     case int(Int)
+    /// A whole number of the full UInt64 range (seeds), written exactly.
+    case unsigned(UInt64)
     case string(String)
     case array([JSON])
     case object([(String, JSON)])
@@ -27,9 +30,8 @@ public enum JSON: Sendable, Equatable {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
-        case .number(let x):
-            precondition(x.isFinite, "JSON numbers must be finite; encode never/unbounded as strings")
-            out += x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x)
+        case .unsigned(let u): out += String(u)
+        case .number(let x): out += x.isFinite ? NumberText.shortest(x) : "null"
         case .string(let s): JSON.writeString(s, into: &out)
         case .array(let items):
             guard !items.isEmpty else { out += "[]"; return }

@@ -175,20 +175,23 @@ public struct Report {
         return s
     }
 
-    /// Writes `figures/*.svg`, `trajectories.csv` and `report.html` into the folder, each
-    /// atomically. Returns the files written.
+    /// The files of a report in its results folder (`OutputSet`'s `owns`).
+    public static let files = ["figures", "trajectories.csv", "report.html"]
+
+    /// Writes figures/*.svg, trajectories.csv and report.html into the results folder as
+    /// one set, replacing the previous report's; returns the files written.
     @discardableResult
-    public func write() throws(AtomicFile.Failure) -> [String] {
+    public func write() throws(OutputSet.Failure) -> [String] {
         let figures = figures()
-        let dir = folder.path
-        try AtomicFile.makeDirectory(dir + "/figures")
+        let set = OutputSet(directory: folder.path, owns: Self.files)
         var written: [String] = []
         for f in figures {
-            try AtomicFile.write(f.svg, to: dir + "/figures/" + f.file)
+            try set.write(f.svg, to: "figures/" + f.file)
             written.append("figures/" + f.file)
         }
-        try AtomicFile.write(trajectoriesCSV(), to: dir + "/trajectories.csv")
-        try AtomicFile.write(html(figures), to: dir + "/report.html")
+        try set.write(trajectoriesCSV(), to: "trajectories.csv")
+        try set.write(html(figures), to: "report.html")
+        try set.commit()
         return written + ["trajectories.csv", "report.html"]
     }
 

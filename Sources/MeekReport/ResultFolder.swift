@@ -35,7 +35,7 @@ public struct ResultFolder: Sendable {
         public var baseSize: Int
         public var bootstrap: Int
         public var level: Double
-        public var seed: Int
+        public var seed: UInt64
         public var priorSHA256: String
         public var metrics: [SensitivityMetric]
     }
@@ -63,43 +63,61 @@ public struct ResultFolder: Sendable {
         public var description: String { "\(file): \(message)" }
     }
 
+    /// The largest summary.json or sensitivity.json read (meek writes well under 1 MB).
+    static let maximumFileBytes = 64 << 20
+    /// The most entries of any list read (quantiles, intervals, histogram bins, factors).
+    static let maximumListCount = 100_000
+    /// The calendar years a report can draw on its axes.
+    static let startYears = -1e6...1e6
+
     public init(path: String) throws(Failure) {
         self.path = path
         let summaryPath = path + "/summary.json"
-        guard let data = FileManager.default.contents(atPath: summaryPath) else {
+        guard let data = try Self.contents(summaryPath) else {
             throw Failure(file: summaryPath, message: "not found; run `meek run PRIORS --out \(path)` first")
         }
         summaryText = String(decoding: data, as: UTF8.self)
         let root = try Self.object(data, file: summaryPath)
-        var reader = Reader(file: summaryPath)
+        let reader = Reader(file: summaryPath)
         let provenance = try reader.object(root, "provenance")
         priorFile = try reader.string(provenance, "prior_file", in: "provenance")
         priorSHA256 = try reader.string(provenance, "prior_sha256", in: "provenance")
-        seed = UInt64(try reader.int(provenance, "seed", in: "provenance"))
+        seed = try reader.unsigned(provenance, "seed", in: "provenance")
         sampler = try reader.string(provenance, "sampler", in: "provenance")
-        draws = try reader.int(provenance, "draws", in: "provenance")
+        draws = try reader.int(provenance, "draws", in: "provenance", 1...Reader.maximumInteger)
         version = try reader.string(provenance, "version", in: "provenance")
         title = root["title"] as? String
         let settings = try reader.object(root, "settings")
-        startYear = try reader.number(settings, "start_year", in: "settings")
-        metrics = try (reader.array(root, "metrics")).enumerated().map { i, m throws(Failure) in try reader.metric(m, at: "metrics[\(i)]") }
-        inputs = try (reader.array(root, "inputs")).enumerated().map { i, m throws(Failure) in try reader.metric(m, at: "inputs[\(i)]") }
+        startYear = try reader.number(settings, "start_year", in: "settings", Self.startYears)
+        let runDraws = draws
+        metrics = try (reader.array(root, "metrics")).enumerated().map { i, m throws(Failure) in
+            try reader.metric(m, at: "metrics[\(i)]", runDraws: runDraws)
+        }
+        inputs = try (reader.array(root, "inputs")).enumerated().map { i, m throws(Failure) in
+            try reader.metric(m, at: "inputs[\(i)]", runDraws: runDraws)
+        }
 
         let sensitivityPath = path + "/sensitivity.json"
-        if let data = FileManager.default.contents(atPath: sensitivityPath) {
+        if let data = try Self.contents(sensitivityPath) {
             let root = try Self.object(data, file: sensitivityPath)
-            var r = Reader(file: sensitivityPath)
+            let r = Reader(file: sensitivityPath)
             let p = try r.object(root, "provenance")
             var list: [SensitivityMetric] = []
             for (i, m) in try r.array(root, "metrics").enumerated() {
                 let at = "metrics[\(i)]"
                 var sobol: [(String, Double, Double, Double, Double, Double, Double)] = []
-                if let rows = m["sobol"] as? [[String: Any]] {
-                    for (j, s) in rows.enumerated() {
+                // An index that is not defined (a metric without variance) is null: the metric
+                // then has no Sobol' chart, as when the indices were not computed.
+                let fields = ["S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"]
+                if m["sobol"] != nil {
+                    let rows = try r.array(m, "sobol", in: at)
+                    let defined = !rows.contains { row in fields.contains { row[$0] is NSNull } }
+                    for (j, s) in rows.enumerated() where defined {
                         let a = "\(at).sobol[\(j)]"
-                        sobol.append((try r.string(s, "factor", in: a), try r.number(s, "S1", in: a), try r.number(s, "S1_low", in: a),
-                                      try r.number(s, "S1_high", in: a), try r.number(s, "ST", in: a), try r.number(s, "ST_low", in: a),
-                                      try r.number(s, "ST_high", in: a)))
+                        let index = -1e3...1e3  // Sobol' estimates stray outside [0, 1] by Monte Carlo error only
+                        sobol.append((try r.string(s, "factor", in: a), try r.number(s, "S1", in: a, index), try r.number(s, "S1_low", in: a, index),
+                                      try r.number(s, "S1_high", in: a, index), try r.number(s, "ST", in: a, index),
+                                      try r.number(s, "ST_low", in: a, index), try r.number(s, "ST_high", in: a, index)))
                     }
                 }
                 var tornado: [(String, Double, Double)] = []
@@ -111,10 +129,24 @@ public struct ResultFolder: Sendable {
                 list.append(SensitivityMetric(id: try r.string(m, "id", in: at), unit: try r.string(m, "unit", in: at),
                                               transform: m["transform"] as? String, sobol: sobol, tornadoBase: base, tornado: tornado))
             }
-            sensitivity = Sensitivity(baseSize: try r.int(p, "base_size", in: "provenance"), bootstrap: try r.int(p, "bootstrap", in: "provenance"),
-                                      level: try r.number(p, "level", in: "provenance"), seed: try r.int(p, "seed", in: "provenance"),
+            sensitivity = Sensitivity(baseSize: try r.int(p, "base_size", in: "provenance", 1...Reader.maximumInteger),
+                                      bootstrap: try r.int(p, "bootstrap", in: "provenance", 1...Reader.maximumInteger),
+                                      level: try r.number(p, "level", in: "provenance", 0...1), seed: try r.unsigned(p, "seed", in: "provenance"),
                                       priorSHA256: try r.string(p, "prior_sha256", in: "provenance"), metrics: list)
         }
+    }
+
+    /// The file's bytes (nil when there is none), refusing one too large to be meek's.
+    static func contents(_ file: String) throws(Failure) -> Data? {
+        var info = stat()
+        guard stat(file, &info) == 0 else { return nil }
+        guard info.st_size <= maximumFileBytes else {
+            throw Failure(file: file, message: "\(info.st_size) bytes, more than meek writes (at most \(maximumFileBytes)); not a meek result")
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw Failure(file: file, message: "cannot read: \(String(cString: strerror(errno)))")
+        }
+        return data
     }
 
     static func object(_ data: Data, file: String) throws(Failure) -> [String: Any] {
@@ -140,20 +172,50 @@ public struct ResultFolder: Sendable {
         }
         func array(_ o: [String: Any], _ key: String, in parent: String? = nil) throws(Failure) -> [[String: Any]] {
             guard let v = o[key] as? [[String: Any]] else { throw fail(path(parent, key), "missing or not a list of objects") }
+            guard v.count <= ResultFolder.maximumListCount else {
+                throw fail(path(parent, key), "\(v.count) entries, more than \(ResultFolder.maximumListCount)")
+            }
             return v
         }
         func string(_ o: [String: Any], _ key: String, in parent: String) throws(Failure) -> String {
             guard let v = o[key] as? String else { throw fail(path(parent, key), "missing or not a string") }
             return v
         }
-        func number(_ o: [String: Any], _ key: String, in parent: String) throws(Failure) -> Double {
-            guard let v = o[key] as? NSNumber else { throw fail(path(parent, key), "missing or not a number") }
-            return v.doubleValue
+        /// The largest count read (2^53: every integer up to it is exact in a double).
+        static let maximumInteger = 1 << 53
+
+        /// A JSON number (not a boolean), as parsed.
+        func numeric(_ o: [String: Any], _ key: String, in parent: String) throws(Failure) -> NSNumber {
+            guard let v = o[key] as? NSNumber, String(cString: v.objCType) != "c" else {
+                throw fail(path(parent, key), "missing or not a number")
+            }
+            return v
         }
-        func int(_ o: [String: Any], _ key: String, in parent: String) throws(Failure) -> Int {
-            let v = try number(o, key, in: parent)
-            guard v == v.rounded(), abs(v) < 9e15 else { throw fail(path(parent, key), "not an integer") }
-            return Int(v)
+        /// A finite number in `range`.
+        func number(_ o: [String: Any], _ key: String, in parent: String,
+                    _ range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude) throws(Failure) -> Double {
+            let v = try numeric(o, key, in: parent).doubleValue
+            guard range.contains(v) else { throw fail(path(parent, key), "\(v) is outside \(range.lowerBound)…\(range.upperBound)") }
+            return v
+        }
+        /// A whole number in `range`.
+        func int(_ o: [String: Any], _ key: String, in parent: String, _ range: ClosedRange<Int>) throws(Failure) -> Int {
+            let v = try numeric(o, key, in: parent)
+            let x = v.doubleValue
+            guard x == x.rounded(), abs(x) <= Double(Reader.maximumInteger), range.contains(v.intValue) else {
+                throw fail(path(parent, key), "\(v.stringValue) is not a whole number in \(range.lowerBound)…\(range.upperBound)")
+            }
+            return v.intValue
+        }
+        /// A whole number in 0…2^64−1, read exactly (a seed: JSON integers are not doubles here).
+        func unsigned(_ o: [String: Any], _ key: String, in parent: String) throws(Failure) -> UInt64 {
+            let v = try numeric(o, key, in: parent)
+            switch String(cString: v.objCType) {
+            case "Q", "L", "I", "S", "C": return v.uint64Value
+            case "q", "l", "i", "s": if v.int64Value >= 0 { return UInt64(v.int64Value) }
+            default: break
+            }
+            throw fail(path(parent, key), "\(v.stringValue) is not a whole number in 0…\(UInt64.max)")
         }
         /// A number, or "never" (+∞) / "no lead" (−∞) / null (nil → NaN is refused).
         func outcome(_ o: [String: Any], _ key: String, in parent: String) throws(Failure) -> Double {
@@ -171,32 +233,55 @@ public struct ResultFolder: Sendable {
         }
         func path(_ parent: String?, _ key: String) -> String { parent.map { "\($0).\(key)" } ?? key }
 
-        func metric(_ m: [String: Any], at: String) throws(Failure) -> Metric {
+        /// A list of finite numbers of at most `maximumListCount` entries.
+        func numbers(_ o: [String: Any], _ key: String, in parent: String) throws(Failure) -> [Double] {
+            guard let list = o[key] as? [Any] else { throw fail(path(parent, key), "missing or not a list of numbers") }
+            guard list.count <= ResultFolder.maximumListCount else {
+                throw fail(path(parent, key), "\(list.count) entries, more than \(ResultFolder.maximumListCount)")
+            }
+            var out: [Double] = []
+            for (i, item) in list.enumerated() { out.append(try number(["v": item], "v", in: path(parent, key) + "[\(i)]")) }
+            return out
+        }
+
+        /// One metric's statistics, each checked against the run's `runDraws` draws.
+        func metric(_ m: [String: Any], at: String, runDraws: Int) throws(Failure) -> Metric {
             let unit = try string(m, "unit", in: at)
             var quantiles: [(Double, Double?)] = []
             for (j, q) in try array(m, "quantiles", in: at).enumerated() {
                 let a = "\(at).quantiles[\(j)]"
-                quantiles.append((try number(q, "q", in: a), try optionalValue(q, "value", in: a)))
+                quantiles.append((try number(q, "q", in: a, 0...1), try optionalValue(q, "value", in: a)))
             }
             var intervals: [(Double, Double?, Double?)] = []
             for (j, q) in try array(m, "equal_tailed", in: at).enumerated() {
                 let a = "\(at).equal_tailed[\(j)]"
-                intervals.append((try number(q, "level", in: a), try optionalValue(q, "low", in: a), try optionalValue(q, "high", in: a)))
+                intervals.append((try number(q, "level", in: a, 0...1), try optionalValue(q, "low", in: a), try optionalValue(q, "high", in: a)))
             }
+            let draws = try int(m, "draws", in: at, 0...runDraws)
+            let lead = try int(m, "lead_draws", in: at, 0...draws)
             var edges: [Double] = [], counts: [Double] = [], beyond = 0.0
-            if let d = m["distribution"] as? [String: Any] {
+            if m["distribution"] != nil {
                 let a = "\(at).distribution"
-                guard let e = d["edges"] as? [NSNumber], let c = d["counts"] as? [NSNumber], e.count == c.count + 1 else {
-                    throw fail(a, "edges and counts missing or of mismatched lengths")
+                let d = try object(m, "distribution", in: at)
+                edges = try numbers(d, "edges", in: a)
+                counts = try numbers(d, "counts", in: a)
+                beyond = try number(d, "beyond", in: a, 0...Double(lead))
+                guard edges.count >= 2, edges.count == counts.count + 1 else {
+                    throw fail(a + ".edges", "\(edges.count) edges for \(counts.count) counts (needs counts + 1, at least 2)")
                 }
-                edges = e.map(\.doubleValue)
-                counts = c.map(\.doubleValue)
-                beyond = try number(d, "beyond", in: a)
+                if let i = edges.indices.dropFirst().first(where: { !(edges[$0] > edges[$0 - 1]) }) {
+                    throw fail(a + ".edges[\(i)]", "\(edges[i]) does not increase on \(edges[i - 1])")
+                }
+                if let i = counts.firstIndex(where: { $0 < 0 }) { throw fail(a + ".counts[\(i)]", "\(counts[i]) is negative") }
+                let total = counts.reduce(0, +) + beyond
+                guard total <= Double(lead) * (1 + 1e-9) + 1 else {
+                    throw fail(a + ".counts", "the counts and beyond add up to \(total), more than the \(lead) lead draws")
+                }
             }
             return Metric(id: try string(m, "id", in: at), label: try string(m, "label", in: at), unit: unit,
-                          isTime: unit == "years after start", draws: try int(m, "draws", in: at),
-                          lead: try int(m, "lead_draws", in: at), neverShare: try number(m, "never_share", in: at),
-                          noLeadShare: try number(m, "no_lead_share", in: at), quantiles: quantiles, equalTailed: intervals,
+                          isTime: unit == "years after start", draws: draws,
+                          lead: lead, neverShare: try number(m, "never_share", in: at, 0...1),
+                          noLeadShare: try number(m, "no_lead_share", in: at, 0...1), quantiles: quantiles, equalTailed: intervals,
                           edges: edges, counts: counts, beyond: beyond)
         }
     }

@@ -5,7 +5,7 @@ import MeekPriors
 import MeekSensitivity
 
 /// Renders a sensitivity analysis as Markdown, CSV (one value a row) and JSON (with
-/// provenance), each written atomically.
+/// provenance), written as one `OutputSet`.
 public struct SensitivityWriter {
     public let analysis: SensitivityAnalysis
     public let prior: PriorFile
@@ -30,14 +30,16 @@ public struct SensitivityWriter {
         analysis.inputs.indices.filter { only == nil || only!.contains(analysis.inputs[$0]) }
     }
 
-    public func write(to directory: String) throws(AtomicFile.Failure) {
-        try AtomicFile.makeDirectory(directory)
-        try AtomicFile.write(markdown(), to: directory + "/sensitivity.md")
-        try AtomicFile.write(csv(), to: directory + "/sensitivity.csv")
-        try AtomicFile.write(json().rendered(), to: directory + "/sensitivity.json")
+    /// The files of a sensitivity analysis in its output folder (`OutputSet`'s `owns`).
+    public static let files = ["sensitivity.md", "sensitivity.csv", "sensitivity.json"]
+
+    /// Adds sensitivity.md, .csv and .json to `set` (all three rendered first).
+    public func write(to set: OutputSet) throws(OutputSet.Failure) {
+        let files = [("sensitivity.md", markdown()), ("sensitivity.csv", csv()), ("sensitivity.json", json().rendered())]
+        for (name, text) in files { try set.write(text, to: name) }
     }
 
-    func pct(_ x: Double) -> String { String(format: "%.3f", x) }
+    func pct(_ x: Double) -> String { x.isFinite ? String(format: "%.3f", x) : NumberText.notFinite }
 
     public func markdown() -> String {
         let a = analysis
@@ -79,12 +81,12 @@ public struct SensitivityWriter {
             if let s = r.sobol {
                 for f in factorIndices {
                     let name = "\"\(analysis.factors[f].name)\""
-                    out += "\(r.metric.id),\(t),\(name),S1,\(s.firstOrder[f].estimate)\n"
-                    out += "\(r.metric.id),\(t),\(name),S1_low,\(s.firstOrder[f].low)\n"
-                    out += "\(r.metric.id),\(t),\(name),S1_high,\(s.firstOrder[f].high)\n"
-                    out += "\(r.metric.id),\(t),\(name),ST,\(s.total[f].estimate)\n"
-                    out += "\(r.metric.id),\(t),\(name),ST_low,\(s.total[f].low)\n"
-                    out += "\(r.metric.id),\(t),\(name),ST_high,\(s.total[f].high)\n"
+                    out += "\(r.metric.id),\(t),\(name),S1,\(NumberText.csv(s.firstOrder[f].estimate))\n"
+                    out += "\(r.metric.id),\(t),\(name),S1_low,\(NumberText.csv(s.firstOrder[f].low))\n"
+                    out += "\(r.metric.id),\(t),\(name),S1_high,\(NumberText.csv(s.firstOrder[f].high))\n"
+                    out += "\(r.metric.id),\(t),\(name),ST,\(NumberText.csv(s.total[f].estimate))\n"
+                    out += "\(r.metric.id),\(t),\(name),ST_low,\(NumberText.csv(s.total[f].low))\n"
+                    out += "\(r.metric.id),\(t),\(name),ST_high,\(NumberText.csv(s.total[f].high))\n"
                 }
             }
             for f in factorIndices {
@@ -93,8 +95,8 @@ public struct SensitivityWriter {
                 out += "\(r.metric.id),,\"\(tor.factor)\",tornado_high,\(value(tor.high))\n"
             }
             for i in inputIndices {
-                out += "\(r.metric.id),,\(analysis.inputs[i]),spearman,\(r.spearman[i])\n"
-                out += "\(r.metric.id),,\(analysis.inputs[i]),prcc,\(r.prcc[i])\n"
+                out += "\(r.metric.id),,\(analysis.inputs[i]),spearman,\(NumberText.csv(r.spearman[i]))\n"
+                out += "\(r.metric.id),,\(analysis.inputs[i]),prcc,\(NumberText.csv(r.prcc[i]))\n"
             }
         }
         return out
@@ -108,7 +110,7 @@ public struct SensitivityWriter {
                 ("tool", .string("meek")), ("version", .string(MeekVersion.string)), ("command", .string(command)),
                 ("prior_file", .string(prior.path)), ("prior_sha256", .string(prior.sha256)),
                 ("base_size", .int(a.baseSize)), ("bootstrap", .int(a.bootstrap)), ("level", .number(a.level)),
-                ("rank_draws", .int(a.rankDraws)), ("seed", .int(Int(a.seed))), ("wall_seconds", .number(wallSeconds)),
+                ("rank_draws", .int(a.rankDraws)), ("seed", .unsigned(a.seed)), ("wall_seconds", .number(wallSeconds)),
             ])),
             ("factors", .array(factorIndices.map { f in
                 .object([("name", .string(a.factors[f].name)), ("grouping", a.factors[f].grouping.map(JSON.string) ?? .null)])

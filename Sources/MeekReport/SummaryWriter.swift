@@ -41,7 +41,7 @@ public struct Provenance: Sendable {
             ("command", .string(command)),
             ("prior_file", .string(priorFile)), ("prior_sha256", .string(priorSHA256)),
             ("data_files", .array(dataFiles.map { .object([("file", .string($0.file)), ("sha256", .string($0.sha256))]) })),
-            ("seed", .int(Int(seed))), ("sampler", .string(sampler.rawValue)),
+            ("seed", .unsigned(seed)), ("sampler", .string(sampler.rawValue)),
             ("generator", .string(sampler == .sobol ? "sobol" : Engine.generator)), ("draws", .int(draws)),
             ("block_size", .int(blockSize)), ("threads", .int(threads)), ("wall_seconds", .number(wallSeconds)),
         ])
@@ -63,12 +63,13 @@ public struct SummaryWriter {
 
     var start: Double { prior.run.startYear }
 
-    /// Writes summary.md, summary.csv and summary.json into `directory`, each atomically.
-    public func write(to directory: String) throws(AtomicFile.Failure) {
-        try AtomicFile.makeDirectory(directory)
-        try AtomicFile.write(markdown(), to: directory + "/summary.md")
-        try AtomicFile.write(csv(), to: directory + "/summary.csv")
-        try AtomicFile.write(json().rendered(), to: directory + "/summary.json")
+    /// The files of a run's set in its output folder (`OutputSet`'s `owns`).
+    public static let files = ["summary.md", "summary.csv", "summary.json", "draws.npy"]
+
+    /// Adds summary.md, summary.csv and summary.json to `set` (all three rendered first).
+    public func write(to set: OutputSet) throws(OutputSet.Failure) {
+        let files = [("summary.md", markdown()), ("summary.csv", csv()), ("summary.json", json().rendered())]
+        for (name, text) in files { try set.write(text, to: name) }
     }
 
     // MARK: Markdown
@@ -126,6 +127,9 @@ public struct SummaryWriter {
         }
         out += "\n## Notes\n\n"
         out += "- *never*: share of the draws with a SOTA lead in which the event does not happen; quantiles count it as later than any year, so a quantile can be *never*. *no lead*: share of all draws in which the SOTA model never leads (excluded from the other columns).\n"
+        if (summary.metrics + summary.inputs).contains(where: { m in [m.mean, m.sd].contains { $0.map { !$0.isFinite } ?? false } }) {
+            out += "- \(NumberText.notFinite): not a finite number in double precision (the sum of squares of values above about 1e154 overflows); summary.json has null there.\n"
+        }
         if summary.metrics.contains(where: \.heavyTailed) {
             out += "- † unstable mean: convergence and parity times have no finite mean or variance under lognormal priors (shared progress can come close to zero); the mean shown is of the finite draws and will not settle as draws grow. Read the quantiles.\n"
         }
@@ -175,7 +179,7 @@ public struct SummaryWriter {
     }
 
     private func csvValue(_ e: Estimate) -> String { e.value.map(number) ?? "never" }
-    private func number(_ x: Double) -> String { "\(x)" }
+    private func number(_ x: Double) -> String { NumberText.csv(x) }
 
     // MARK: JSON
 
@@ -190,6 +194,12 @@ public struct SummaryWriter {
                 ("mean_unstable", .bool(m.heavyTailed)),
                 ("min", m.minimum.map(JSON.number) ?? .null), ("max", m.maximum.map(JSON.number) ?? .null),
                 ("quantiles_exact", .bool(m.exact)),
+            ]
+            // Statistics that are not finite in double precision are null; this field says which.
+            let notFinite = [("mean", m.mean), ("sd", m.sd), ("min", m.minimum), ("max", m.maximum)]
+                .filter { $0.1.map { !$0.isFinite } ?? false }.map { JSON.string($0.0) }
+            if !notFinite.isEmpty { fields.append(("not_finite", .array(notFinite))) }
+            fields += [
                 ("quantiles", .array(m.quantiles.map { q in
                     var row: [(String, JSON)] = [("q", .number(q.q)), ("value", estimate(q.value))]
                     if m.isTime { row.append(("year", q.value.value.map { .number(start + $0) } ?? .string("never"))) }
@@ -248,10 +258,7 @@ public struct SummaryWriter {
 }
 
 /// `x` to `digits` significant digits.
-public func sig(_ x: Double, _ digits: Int) -> String {
-    guard x.isFinite else { return x > 0 ? "∞" : "-∞" }
-    return String(format: "%.\(digits)g", x)
-}
+public func sig(_ x: Double, _ digits: Int) -> String { NumberText.significant(x, digits) }
 
 /// 1234567 → "1,234,567".
 public func grouped(_ n: Int) -> String {

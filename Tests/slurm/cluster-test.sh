@@ -76,10 +76,12 @@ PIDS+=("$(cat "$D/slurmd.pid")")
 for _ in $(seq 1 60); do sinfo -h -o %t 2>/dev/null | grep -q idle && break; sleep 0.5; done
 sinfo -h -o %t | grep -q idle || fail "the node did not come up"
 
-# The job: 4 shards of the baseline and their merge, submitted by meek itself.
+# The job: 4 shards of the baseline and their merge, submitted by meek itself, run the way
+# the README does: `meek` found on PATH (the job scripts must name the binary itself).
 cd "$REPO"
-"$MEEK" slurm priors/baseline.toml --shards 4 --draws 40000 --seed 11 --out "$D/out" --meek "$MEEK" --submit \
+PATH="$(dirname "$MEEK"):$PATH" meek slurm priors/baseline.toml --shards 4 --draws 40000 --seed 11 --out "$D/out" --submit \
   || fail "meek slurm --submit"
+grep -q "exec '$(realpath "$MEEK")' run " "$D/out/slurm/shards.sbatch" || fail "shards.sbatch does not name $(realpath "$MEEK")"
 for _ in $(seq 1 240); do [ -z "$(squeue -h)" ] && break; sleep 0.5; done
 [ -z "$(squeue -h)" ] || fail "jobs still queued after 120 s"
 [ -f "$D/out/summary.json" ] || fail "the merge job wrote no summary"
