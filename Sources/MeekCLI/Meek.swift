@@ -1,6 +1,7 @@
 import ArgumentParser
 import CGSL
 import Foundation
+import MeekPriors
 import MeekReport
 
 /// The `meek` command: Monte Carlo uncertainty analysis of the "Meek Models" gap model.
@@ -13,6 +14,19 @@ public struct Meek: ParsableCommand {
     )
 
     public init() {}
+
+    /// The most characters of an error line after `meek: error: `.
+    static let errorLineLimit = 480
+
+    /// `message` as one line of at most `errorLineLimit` characters: control characters
+    /// escaped, and a long one cut in the middle, so that both the start (what was given) and
+    /// the end (which flag, and why) stay.
+    static func oneLine(_ message: String) -> String {
+        let escaped = PriorError.echo(message, limit: .max)
+        guard escaped.count > errorLineLimit else { return escaped }
+        let half = errorLineLimit / 2 - 2
+        return escaped.prefix(half) + " … " + escaped.suffix(half)
+    }
 
     /// Runs the tool on `arguments` (the process's own when `nil`) and returns the exit
     /// status: 0 on success or help, 2 on bad input with one line on stderr naming the
@@ -36,13 +50,12 @@ public struct Meek: ParsableCommand {
                 return 0
             }
             if let exit = error as? ExitCode { return exit.rawValue }
-            if let user = error as? UserError {
-                FileHandle.standardError.write(Data("meek: error: \(user.description)\n".utf8))
-                return 2
-            }
-            let message = Meek.message(for: error)
-                .split(separator: "\n").first.map(String.init) ?? "\(error)"
-            FileHandle.standardError.write(Data("meek: error: \(message)\n".utf8))
+            // The contract: one line. A user error is one line already (escaped here all the
+            // same); ArgumentParser's message is followed by usage lines, so its first line.
+            // Either is cut, so a 100 kB flag value is not echoed whole.
+            let message = (error as? UserError)?.description
+                ?? Meek.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data("meek: error: \(oneLine(message))\n".utf8))
             return 2
         }
     }

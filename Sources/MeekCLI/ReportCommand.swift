@@ -174,6 +174,6 @@ public struct ReportCommand: ParsableCommand {
     func slugOf(_ s: String) -> String {
         let head = s.split(separator: ":", maxSplits: 1).first.map(String.init) ?? s
         let mapped = head.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
-        return String(mapped).split(separator: "-").joined(separator: "-")
+        return slug(String(mapped).split(separator: "-").joined(separator: "-"))  // cut when long
     }
 }

@@ -1,13 +1,18 @@
+import MeekPriors
+
 /// Parsing of numeric command-line values, with messages that say what was expected.
 enum ValueParsing {
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
 
+    /// The most times `times` accepts.
+    static let maximumPoints = 100_000
+
     /// A finite decimal number, e.g. `0.154`, `1e17`, `-23.77`.
     static func number(_ text: String) throws -> Double {
         guard let v = Double(text.trimmingSpaces), v.isFinite else {
-            throw Failure(description: "'\(text)' is not a finite number")
+            throw Failure(description: "'\(echo(text))' is not a finite number")
         }
         return v
     }
@@ -21,34 +26,37 @@ enum ValueParsing {
     static func steps(_ text: String) throws -> [Int] {
         try text.split(separator: ",", omittingEmptySubsequences: false).map {
             guard let v = Int($0.trimmingSpaces), v >= 1, v <= 1000 else {
-                throw Failure(description: "'\($0)' is not a whole number of steps from 1 to 1000")
+                throw Failure(description: "'\(echo($0))' is not a whole number of steps from 1 to 1000")
             }
             return v
         }
     }
 
     /// Times: a comma-separated list whose items are numbers or ranges `start:end:step`,
-    /// e.g. `1,2,5` or `0:40:0.5`. At most 100,000 points.
+    /// e.g. `1,2,5` or `0:40:0.5`. At most `maximumPoints` points.
     static func times(_ text: String) throws -> [Double] {
         var out: [Double] = []
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
             let parts = item.split(separator: ":", omittingEmptySubsequences: false)
             switch parts.count {
             case 1:
+                guard out.count < maximumPoints else { throw Failure(description: "more than \(maximumPoints) times") }
                 out.append(try number(String(item)))
             case 3:
                 let start = try number(String(parts[0])), end = try number(String(parts[1]))
                 let step = try number(String(parts[2]))
                 guard step > 0, end >= start else {
-                    throw Failure(description: "range '\(item)' needs start ≤ end and step > 0")
+                    throw Failure(description: "range '\(echo(item))' needs start ≤ end and step > 0")
                 }
-                let count = Int(((end - start) / step + 1e-9).rounded(.down)) + 1
-                guard count + out.count <= 100_000 else {
-                    throw Failure(description: "range '\(item)' has more than 100000 points")
+                // Counted as a Double first: a huge span or a tiny step must be refused, not
+                // converted to an Int that does not exist.
+                let span = ((end - start) / step + 1e-9).rounded(.down)
+                guard span.isFinite, span + 1 + Double(out.count) <= Double(maximumPoints) else {
+                    throw Failure(description: "range '\(echo(item))' has more than \(maximumPoints) points")
                 }
-                for i in 0..<count { out.append(start + Double(i) * step) }
+                for i in 0...Int(span) { out.append(start + Double(i) * step) }
             default:
-                throw Failure(description: "'\(item)' is neither a number nor a range start:end:step")
+                throw Failure(description: "'\(echo(item))' is neither a number nor a range start:end:step")
             }
         }
         return out
@@ -60,3 +68,6 @@ extension StringProtocol {
         String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }
+
+/// `text` as an error message may repeat it: one line, cut (`PriorError.echo`).
+func echo(_ text: some StringProtocol) -> String { PriorError.echo(text) }

@@ -1,5 +1,6 @@
 import Foundation
 import MeekEngine
+import MeekPriors
 
 /// A number the paper states, set beside what a run gives.
 public struct Claim: Sendable {
@@ -312,7 +313,11 @@ public struct Report {
     }
 }
 
-/// A file-name-safe form of an id ("converge_gap_0.01nats" → "converge-gap-0.01nats").
-func slug(_ s: String) -> String {
-    String(s.lowercased().map { $0.isLetter || $0.isNumber || $0 == "." ? $0 : "-" })
+/// A file-name-safe form of an id ("converge_gap_0.01nats" → "converge-gap-0.01nats"). A
+/// long one (a comparison's title) is cut to 40 characters plus 8 hex digits of its hash,
+/// so file names stay within the file system's 255 bytes and distinct titles stay distinct.
+public func slug(_ s: String) -> String {
+    let safe = String(s.lowercased().map { $0.isLetter || $0.isNumber || $0 == "." ? $0 : "-" })
+    guard safe.count > 48 else { return safe }
+    return safe.prefix(40) + "-" + SHA256.hex(s).prefix(8)
 }

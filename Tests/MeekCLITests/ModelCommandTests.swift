@@ -69,6 +69,9 @@ import Testing
         (["model", "--gap-nats", "0.1,-1"], "--gap-nats"),
         (["model", "--steps-p", "0"], "--steps-p"),
         (["model", "--at", "5:1:1"], "--at"),
+        (["model", "--at", "0:1e308:1"], "--at"),  // more points than exist as an Int: trapped
+        (["model", "--at", "0:40:1e-300"], "--at"),
+        (["model", "--at", String(repeating: "x", count: 100_000)], "--at"),  // echo cut, not 100 kB
         (["model", "--no-such-flag"], "--no-such-flag"),
         (["model", "--alpha"], "--alpha"),
     ])
@@ -80,6 +83,7 @@ import Testing
         #expect(lines.count == 1, "stderr: \(run.stderr)")
         #expect(run.stderr.hasPrefix("meek: error: "))
         #expect(run.stderr.contains(flag), "stderr: \(run.stderr)")
+        #expect(run.stderr.count < 500, "stderr: \(run.stderr.prefix(200))…")
     }
 
     @Test func helpAndVersionSucceed() throws {
@@ -114,16 +118,7 @@ enum Meek {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        return try collect(process)
     }
 }
 
@@ -132,4 +127,22 @@ func agrees(_ value: Any?, _ reference: Double, digits: Int = 4) -> Bool {
     guard let x = (value as? Double) ?? (value as? Int).map(Double.init) else { return false }
     let exponent = floor(log10(abs(reference)))
     return abs(x - reference) <= 0.5 * pow(10, exponent - Double(digits - 1))
+}
+
+/// Starts `process` and returns its exit status and output. Both pipes are drained at once:
+/// reading one to its end while the child fills the other past a pipe's 64 KiB would wait
+/// forever.
+func collect(_ process: Process) throws -> Meek.Result {
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    nonisolated(unsafe) var stderr = Data()
+    let done = DispatchSemaphore(value: 0)
+    Thread { stderr = err.fileHandleForReading.readDataToEndOfFile(); done.signal() }.start()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    done.wait()
+    process.waitUntilExit()
+    return Meek.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                       stderr: String(decoding: stderr, as: UTF8.self))
 }

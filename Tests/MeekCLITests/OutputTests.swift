@@ -10,15 +10,7 @@ func shell(_ script: String, in folder: String) throws -> Meek.Result {
     var environment = ProcessInfo.processInfo.environment
     environment["PATH"] = Meek.executable.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
     process.environment = environment
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Meek.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                       stderr: String(decoding: stderr, as: UTF8.self))
+    return try collect(process)
 }
 
 /// The paper's point values with one input replaced (a line `name = ...` of paper.toml).

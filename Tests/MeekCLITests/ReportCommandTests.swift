@@ -255,6 +255,21 @@ enum ReportFixture {
                 == strip(try String(contentsOfFile: m.folder + "/report.html", encoding: .utf8)))
     }
 
+    /// A comparison's title names its figure files: a 10,000-character one is cut (with a
+    /// hash) to a name the file system accepts; it used to fail with a 20,000-character error.
+    @Test func aLongComparisonTitleMakesShortFileNames() throws {
+        let m = ReportFixture.made
+        let copy = temporaryDirectory()
+        for f in ["summary.json", "sensitivity.json"] {
+            try FileManager.default.copyItem(atPath: m.folder + "/" + f, toPath: copy + "/" + f)
+        }
+        let title = String(repeating: "x", count: 10_000)
+        let r = try Meek.run(["report", copy, "--trajectory-draws", "2000", "--step", "1", "--quiet", "--compare", "\(title)=\(m.other)"])
+        #expect(r.status == 0, "\(r.stderr.prefix(300))")
+        let figures = try FileManager.default.contentsOfDirectory(atPath: copy + "/figures").filter { $0.hasPrefix("compare-") }
+        #expect(figures.count == 2 && figures.allSatisfy { $0.utf8.count <= 80 }, "\(figures)")
+    }
+
     @Test func badInputIsRefusedWithStatusTwo() throws {
         // No results.
         let empty = temporaryDirectory()
