@@ -650,9 +650,12 @@ def check_fixed_run(text, summary_path):
         return None
     p = dict(PAPER_INPUTS)
     for k, v in (doc.get("inputs") or {}).items():
-        if isinstance(v, str) and re.fullmatch(r"[0-9.eE+\-]+ */ *[0-9.eE+\-]+", v.strip()):
-            num, den = (float(x) for x in v.split("/"))
-            v = num / den if den else None
+        if isinstance(v, str) and re.fullmatch(r"[0-9.eE+]+ */ *[0-9.eE+]+", v.strip()):
+            try:
+                num, den = (float(x) for x in v.split("/"))
+                v = num / den if den else None
+            except ValueError:
+                return None
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             return None  # a distribution or an expression: draws differ
         p[k] = float(v)
@@ -1217,6 +1220,17 @@ def run_report_case(ctx, rng, d):
     case.note = "; ".join(notes)
     case.files = [sj]
     args = ["report", folder, "--trajectory-draws", rng.choice([64, 256, 1000]), "--threads", 1, "--quiet"]
+    r = rng.random()
+    if r < 0.12:  # a claims file (TOML), mutated like a prior file
+        claims = os.path.join(d, "claims.toml")
+        with open(claims, "wb") as f:
+            f.write(mutate_prior(rng, CLAIMS_SEED).encode("utf-8", "surrogateescape"))
+        args += ["--claims", claims]
+        case.files.append(claims)
+    elif r < 0.17:
+        args += ["--compare", rng.choice(["=", "T=", "T=.", "T=" + folder, "=" + folder, "T=/nonexistent",
+                                          "T=" + folder + "," + folder, "x" * 10000 + "=" + folder, "T=/etc",
+                                          "T\n2=" + folder])]
     if rng.random() < 0.15:
         args += rng.choice([["--horizon", rng.choice(["0", "-1", "1e308", "nan", "5e-324", "1000"])],
                             ["--step", rng.choice(["0", "-1", "1e-300", "nan", "1e308", "5e-324"])],
@@ -1251,6 +1265,27 @@ def run_report_case(ctx, rng, d):
     case.failure = bad
     return case
 
+
+CLAIMS_SEED = """[[claim]]
+figure = "Fig. 1"
+statement = "The training loss advantage peaks about 3.4 years after scaling begins"
+run = "."
+metric = "peak_time"
+paper = 3.4
+unit = "years"
+
+[[claim]]
+figure = "Fig. 2"
+statement = "convergence"
+run = "."
+metric = "converge_gap_0.01nats"
+paper = 20
+unit = "years"
+
+[[note]]
+figure = "Fig. 6"
+text = "A remark."
+"""
 
 TARGETS = {"prior": run_prior_case, "model": run_model_case, "partial": run_partial_case,
            "report": run_report_case}
@@ -1373,6 +1408,7 @@ def save_finding(ctx, case, number):
     ctx.signatures[sig] += 1
     if seen >= ctx.keep_per_signature:
         return None
+    ctx.first_folder.setdefault(sig, None)
     dest = os.path.join(ctx.findings, cls, "%s-seed%s-case%d" % (case.target, ctx.seed, number))
     shutil.rmtree(dest, ignore_errors=True)
     os.makedirs(dest)
@@ -1391,6 +1427,7 @@ def save_finding(ctx, case, number):
     argv = [a.replace(case.dir, "$CASE") for a in case.outcome.argv]
     o = case.outcome
     with open(os.path.join(dest, "info.txt"), "w") as f:
+        f.write("signature: %s\n" % sig)
         f.write("class: %s\nproblem: %s\ntarget: %s\nreplay: python3 %s --meek %s --seed %s --case %d\n" % (
             cls, problem, case.target, os.path.relpath(__file__, REPO), ctx.meek, ctx.seed, number))
         if getattr(case, "note", None):
@@ -1399,6 +1436,7 @@ def save_finding(ctx, case, number):
                 % " ".join(shlex_quote(a) for a in argv))
         f.write("exit: %s%s\nseconds: %.2f\nstderr (first 4000 bytes):\n%s\n" % (
             o.rc, " (timed out)" if o.timed_out else "", o.seconds, o.stderr[:4000].decode("utf-8", "replace")))
+    ctx.first_folder[sig] = ctx.first_folder[sig] or dest
     return dest
 
 
@@ -1447,7 +1485,8 @@ def main():
 
     ctx = argparse.Namespace(meek=os.path.abspath(a.meek), seed=a.seed, timeout=a.timeout, priors=a.priors,
                              findings=os.path.abspath(a.findings), keep_per_signature=a.keep,
-                             minimise=not a.no_minimise, verbose=a.verbose, signatures={})
+                             minimise=not a.no_minimise, verbose=a.verbose, signatures={},
+                             first_folder={})
     # The fuzzer itself stays small whatever meek does (its children set their own limits).
     hard = resource.getrlimit(resource.RLIMIT_AS)[1]
     resource.setrlimit(resource.RLIMIT_AS, (3 << 30, hard))
@@ -1476,7 +1515,14 @@ def main():
                 number = numbers.pop()
             elif (a.runs and runs >= a.runs) or time.monotonic() - start >= a.seconds:
                 break
-            case = run_case(ctx, number)
+            try:
+                case = run_case(ctx, number)
+            except Exception as e:  # the fuzzer's own bug: report it, keep fuzzing
+                print("fuzz: case %d: fuzzer error %s: %s (replay with --case %d)" % (
+                    number, type(e).__name__, str(e)[:200], number), flush=True)
+                shutil.rmtree(os.path.join(ctx.work, "case-%d" % number), ignore_errors=True)
+                number += 1
+                continue
             runs += 1
             if case.failure:
                 counts[case.failure[0]] += 1
@@ -1502,7 +1548,7 @@ def main():
     if ctx.signatures:
         print("fuzz: distinct failure signatures:")
         for sig, n in sorted(ctx.signatures.items(), key=lambda x: -x[1]):
-            print("  %5d  %s" % (n, sig))
+            print("  %5d  %s\n         %s" % (n, sig, ctx.first_folder.get(sig)))
     sys.exit(1 if failures else 0)
 
 
