@@ -376,6 +376,10 @@ def execute(argv, cwd, timeout, memory_mb=4096, file_mb=512):
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
             timed_out = True
+        except BaseException:  # interrupted: leave no process behind
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+            raise
         out.seek(0)
         err.seek(0)
         return Outcome(argv, p.returncode, out.read(64 << 20), err.read(1 << 20), timed_out,
@@ -911,8 +915,13 @@ def check_model_numbers(doc):
 # --- Target 3: shard partials ----------------------------------------------------------------
 
 
+class Unknown(Exception):
+    pass
+
+
 def parse_partial(data):
-    """(magic, version, header dict, payload fields) of a partial, or None if its layout is unknown.
+    """(version, header dict, header length, payload fields) of a partial, or None if its layout
+    is unknown (fields None when the payload does not parse: e.g. an earlier mutation broke it).
 
     Payload fields are (offset, kind, label) of every 8-byte word the fuzzer knows the
     meaning of (kind: 'u' count, 'i' signed, 'd' double)."""
@@ -920,27 +929,36 @@ def parse_partial(data):
         if data[:8] != b"MEEKPART":
             return None
         body = data[8:-32]
+        header = None
         version, length = struct.unpack_from("<Qq", body, 0)
         header = json.loads(body[16:16 + length])
+        if not isinstance(header, dict):
+            return None
         fields = []
         off = 16 + length
-        values = struct.unpack_from("<q", body, off)[0]
+        def count(v, limit):
+            if not 0 <= v <= limit:
+                raise Unknown()
+            return v
+        values = count(struct.unpack_from("<q", body, off)[0], 10000)
         fields.append((off, "i", "value count"))
         off += 8
         for v in range(values):
             fields += [(off, "u", "never"), (off + 8, "u", "no_lead")]
             off += 16
-            t = struct.unpack_from("<q", body, off)[0]
+            t = count(struct.unpack_from("<q", body, off)[0], 10000)
             fields.append((off, "i", "threshold count"))
             off += 8
             for _ in range(t):
                 fields.append((off, "u", "at_or_below"))
                 off += 8
-            bits = struct.unpack_from("<q", body, off)[0]
+            bits = count(struct.unpack_from("<q", body, off)[0], 24)
             fields += [(off, "i", "histogram bits"), (off + 8, "u", "histogram count"), (off + 16, "u", "zeros"),
                        (off + 24, "u", "tiny"), (off + 32, "d", "minimum"), (off + 40, "d", "maximum")]
             off += 48
             atoms = struct.unpack_from("<q", body, off)[0]
+            if not -1 <= atoms <= 8:
+                raise Unknown()
             fields.append((off, "i", "atom count"))
             off += 8
             for _ in range(max(atoms, 0)):
@@ -948,7 +966,7 @@ def parse_partial(data):
                 off += 16
             bins = 1 << bits
             for _ in range(2):
-                used = struct.unpack_from("<q", body, off)[0]
+                used = count(struct.unpack_from("<q", body, off)[0], 4096)
                 fields.append((off, "i", "page count"))
                 off += 8
                 for _ in range(used):
@@ -958,13 +976,13 @@ def parse_partial(data):
                         if b % 97 == 0:
                             fields.append((off + 8 * b, "u", "bin"))
                     off += 8 * bins
-        moments = struct.unpack_from("<q", body, off)[0]
+        moments = count(struct.unpack_from("<q", body, off)[0], len(body) // 24)
         fields.append((off, "i", "moment count"))
         off += 8
         for _ in range(moments):
             fields += [(off, "d", "moment n"), (off + 8, "d", "moment mean"), (off + 16, "d", "moment m2")]
             off += 24
-        scen = struct.unpack_from("<q", body, off)[0]
+        scen = count(struct.unpack_from("<q", body, off)[0], 10000)
         fields.append((off, "i", "scenario count"))
         off += 8
         for _ in range(scen):
@@ -973,7 +991,9 @@ def parse_partial(data):
         if off != len(body):
             return version, header, length, None
         return version, header, length, fields
-    except (struct.error, ValueError, UnicodeDecodeError, OverflowError):
+    except (struct.error, Unknown, OverflowError):
+        return (version, header, length, None) if header is not None else None
+    except (ValueError, UnicodeDecodeError):
         return None
 
 
@@ -1448,6 +1468,10 @@ def shlex_quote(s):
 # ----------------------------------------------------------------------------------------
 
 
+def on_alarm(signum, frame):
+    raise TimeoutError("the fuzzer spent too long on this case")
+
+
 def run_case(ctx, number):
     rng = random.Random("%s-%d" % (ctx.seed, number))
     target = ctx.rotation[number % len(ctx.rotation)]
@@ -1503,6 +1527,7 @@ def main():
         ctx.meek, ctx.findings), flush=True)
     counts = {c: 0 for c in CLASSES}
     runs = 0
+    signal.signal(signal.SIGALRM, on_alarm)
     try:
         build_pools(ctx)
         numbers = [a.case] if a.case is not None else None
@@ -1515,9 +1540,12 @@ def main():
                 number = numbers.pop()
             elif (a.runs and runs >= a.runs) or time.monotonic() - start >= a.seconds:
                 break
+            signal.alarm(int(ctx.timeout * 8))  # a runaway case in the fuzzer itself
             try:
                 case = run_case(ctx, number)
+                signal.alarm(0)
             except Exception as e:  # the fuzzer's own bug: report it, keep fuzzing
+                signal.alarm(0)
                 print("fuzz: case %d: fuzzer error %s: %s (replay with --case %d)" % (
                     number, type(e).__name__, str(e)[:200], number), flush=True)
                 shutil.rmtree(os.path.join(ctx.work, "case-%d" % number), ignore_errors=True)
@@ -1539,6 +1567,8 @@ def main():
             else:
                 shutil.rmtree(case.dir, ignore_errors=True)
             number += 1
+    except KeyboardInterrupt:
+        print("fuzz: interrupted", flush=True)
     finally:
         if a.case is None:
             shutil.rmtree(ctx.work, ignore_errors=True)
