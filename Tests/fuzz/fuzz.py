@@ -401,7 +401,7 @@ def snapshot(path):
     return files
 
 
-NAN_TOKEN = re.compile(r"(?<![A-Za-z_])[+-]?(nan|inf|infinity)(?![A-Za-z_])", re.I)
+NAN_TOKEN = re.compile(r"(?<![A-Za-z_])[+-]?(nan|inf|infinity)(?![A-Za-z_])|∞", re.I)
 NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
