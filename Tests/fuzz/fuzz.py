@@ -997,10 +997,14 @@ def parse_partial(data):
         return None
 
 
-def reseal(data):
-    """The same partial with a valid SHA-256 trailer for its (possibly edited) body."""
-    body = data[:-32] if len(data) >= 32 else data
+def seal(body):
+    """A partial from its magic and payload: the SHA-256 trailer appended."""
     return body + hashlib.sha256(body).digest()
+
+
+def reseal(data):
+    """The same partial (magic, payload, trailer) with a valid trailer for its edited bytes."""
+    return seal(data[:-32] if len(data) >= 32 else data)
 
 
 HEADER_VALUES = [
@@ -1027,7 +1031,7 @@ def mutate_partial_set(rng, folder, names, ctx):
         cut = rng.randrange(len(data))
         data = data[:cut]
         if rng.random() < 0.5 and len(data) > 40:
-            data = reseal(bytes(data))
+            data = seal(bytes(data))
         open(path, "wb").write(data)
         return "%s truncated to %d bytes" % (name, cut), "maybe"
     if op == 2:  # raw byte flips, resealed
@@ -1084,7 +1088,7 @@ def mutate_partial_set(rng, folder, names, ctx):
         if rng.random() < 0.05:  # the header length itself lies
             new_body = struct.pack("<Qq", version, rng.choice([2 ** 63 - 1, -1, 0, len(j) + 8])) + new_body[16:]
             expect = "maybe"
-        open(path, "wb").write(reseal(b"MEEKPART" + new_body))
+        open(path, "wb").write(seal(b"MEEKPART" + new_body))
         return desc, expect
     if op in (8, 9, 10) and fields:  # a payload word set to a hostile value, resealed
         new = bytearray(body)
@@ -1098,7 +1102,7 @@ def mutate_partial_set(rng, folder, names, ctx):
                 v = rng.choice([0, 1, 2 ** 63 - 1, 2 ** 64 - 1, 2 ** 32, 10 ** 12, 21, 0xFFFFFFFF, 7])
                 struct.pack_into("<Q", new, off, v & (2 ** 64 - 1))
             labels.append("%s=%r" % (label, v))
-        open(path, "wb").write(reseal(b"MEEKPART" + bytes(new)))
+        open(path, "wb").write(seal(b"MEEKPART" + bytes(new)))
         return "payload %s in %s" % (", ".join(labels), name), "same"
     # Every partial gets the same seed: if the merge accepts, it must report that seed.
     v = rng.choice(["abc", "-1", "", "1e3", "18446744073709551616", "9223372036854775808", "7", " 7"])
@@ -1111,7 +1115,7 @@ def mutate_partial_set(rng, folder, names, ctx):
         h["seed"] = v
         j = json.dumps(h, sort_keys=True, ensure_ascii=False).encode()
         b = open(p, "rb").read()[8:-32]
-        open(p, "wb").write(reseal(b"MEEKPART" + struct.pack("<Qq", ver, len(j)) + j + b[16 + ln:]))
+        open(p, "wb").write(seal(b"MEEKPART" + struct.pack("<Qq", ver, len(j)) + j + b[16 + ln:]))
     return "every partial's seed = %r" % v, ("seed", v)
 
 
