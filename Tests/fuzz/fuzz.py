@@ -1383,7 +1383,8 @@ def signature(case):
         frame = re.search(r"at /\S*/Sources/(\S+\.swift:\d+)", err)
         first = "%s @ %s" % (why.group(1).strip() if why else problem, frame.group(1) if frame else "?")
     elif cls in ("multi-line", "hang", "bad-exit"):
-        first = (err.strip().split("\n")[0] if err.strip() else problem)[:80]
+        first = re.sub(r"(.)\1{4,}", r"\1…", err.strip().split("\n")[0] if err.strip() else problem)
+        first = ("long: " if "characters long" in problem else "lines: ") + first[:70]
     else:
         first = problem
     first = re.sub(r"/tmp/\S+", "PATH", first)
