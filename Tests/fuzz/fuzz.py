@@ -1172,6 +1172,71 @@ def run_partial_case(ctx, rng, d):
     return case
 
 
+# --- Target 3b: sensitivity shards (meek sensitivity --from-parts) ----------------------------
+
+
+def run_sensparts_case(ctx, rng, d):
+    """Shards of a sensitivity analysis (MEEKSENS: length, JSON header, doubles, SHA-256),
+    with raw bytes changed, or re-sealed with hostile header fields or values."""
+    case = Case("sensparts", d)
+    parts = os.path.join(d, "parts")
+    shutil.copytree(ctx.sens_pool, parts)
+    names = sorted(n for n in os.listdir(parts) if n.endswith(".meekpart"))
+    name = rng.choice(names)
+    path = os.path.join(parts, name)
+    data = bytearray(open(path, "rb").read())
+    op = rng.randrange(6)
+    expect = "maybe"
+    if op == 0:
+        for _ in range(rng.choice([1, 4])):
+            data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+        note, expect = "byte flips", "reject"
+    elif op == 1:
+        data = bytearray(seal(bytes(data[:rng.randrange(len(data) - 32)])))
+        note = "truncated, resealed"
+    elif op == 2:
+        os.unlink(path)
+        open(os.path.join(parts, rng.choice([name, "sensitivity-part-7-of-9.meekpart"])), "wb").write(
+            bytes(data) if rng.random() < 0.5 else b"MEEKSENS")
+        note, data = "removed or replaced", None
+    else:
+        body = bytes(data[8:-32])
+        length = struct.unpack_from("<q", body, 0)[0]
+        try:
+            header = json.loads(body[8:8 + length])
+        except (ValueError, UnicodeDecodeError):
+            header = None
+        values = bytearray(body[8 + length:])
+        if op == 3 and isinstance(header, dict):
+            key = rng.choice(sorted(header))
+            header[key] = rng.choice(HEADER_VALUES)
+            note = "header %s = %r" % (key, header[key] if not isinstance(header[key], str) else header[key][:20])
+        elif len(values) >= 8:
+            for _ in range(rng.choice([1, 3, 100])):
+                at = 8 * rng.randrange(len(values) // 8)
+                struct.pack_into("<d", values, at, rng.choice([float("nan"), float("inf"), -float("inf"), 1e308,
+                                                               -1e308, 5e-324, 0.0]))
+            note = "design values set to non-finite or extreme numbers"
+        else:
+            note = "unchanged"
+        j = json.dumps(header, sort_keys=True).encode() if header is not None else body[8:8 + length]
+        data = bytearray(seal(b"MEEKSENS" + struct.pack("<q", len(j)) + j + bytes(values)))
+    if data is not None:
+        open(path, "wb").write(data)
+    case.note = "%s in %s" % (note, name)
+    case.files = [parts]
+    out = os.path.join(d, "out")
+    before = snapshot(out)
+    case.argv = meek_argv(ctx, "sensitivity", ctx.sens_prior, "--base", 256, "--bootstrap", 50, "--rank-draws", 2000,
+                          "--from-parts", parts, "--out", out, "--quiet")
+    o = execute(case.argv, d, ctx.timeout)
+    case.outcome = o
+    case.failure = judge_writer(ctx, o, out, before, "sensitivity", None, case)
+    if case.failure is None and o.rc == 0 and expect == "reject":
+        case.failure = ("wrong-result", "sensitivity accepted a shard with a bad checksum (%s)" % case.note)
+    return case
+
+
 # --- Target 4: summary.json into meek report --------------------------------------------------
 
 JSON_HOSTILE = [0, -1, -0.0, 1e308, -1e308, 5e-324, 2 ** 53 + 1, 2 ** 63, 2 ** 64, -2 ** 63, 10 ** 30,
@@ -1312,10 +1377,10 @@ text = "A remark."
 """
 
 TARGETS = {"prior": run_prior_case, "model": run_model_case, "partial": run_partial_case,
-           "report": run_report_case}
+           "sensparts": run_sensparts_case, "report": run_report_case}
 # The rotation: prior files get half the cases.
 ROTATION = ["prior", "model", "prior", "partial", "prior", "report", "prior", "partial", "prior", "model",
-            "prior", "report"]
+            "prior", "report", "prior", "sensparts"]
 
 
 # ----------------------------------------------------------------------------------------
@@ -1361,6 +1426,14 @@ def build_pools(ctx):
             sys.exit("fuzz: cannot merge the partial pool: %s" % o.stderr.decode(errors="replace"))
         reference = comparable(json.loads(open(os.path.join(ref, "summary.json"), "rb").read()))
         ctx.partial_pools.append({"dir": pdir, "reference": reference})
+    # Shards of a small sensitivity analysis.
+    ctx.sens_prior = os.path.join(root, "baseline.toml")
+    ctx.sens_pool = os.path.join(root, "sens-parts")
+    for i in range(2):
+        o = execute([ctx.meek, "sensitivity", ctx.sens_prior, "--base", "256", "--shard", "%d/2" % i, "--out",
+                     ctx.sens_pool, "--quiet"], root, 120)
+        if o.rc != 0:
+            sys.exit("fuzz: cannot make the sensitivity pool: %s" % o.stderr.decode(errors="replace"))
     # A small run folder for `meek report`.
     ctx.report_pool = os.path.join(root, "report-run")
     o = execute([ctx.meek, "run", os.path.join(root, "baseline.toml"), "--draws", "4000", "--threads", "1",
@@ -1500,7 +1573,7 @@ def main():
     ap.add_argument("--runs", type=int, default=0, help="stop after this many cases (0: only --seconds)")
     ap.add_argument("--seed", default=os.environ.get("FUZZ_SEED") or str(random.SystemRandom().randrange(10 ** 9)))
     ap.add_argument("--case", type=int, help="replay only this case of --seed (keeps its scratch folder)")
-    ap.add_argument("--targets", default="prior,model,partial,report")
+    ap.add_argument("--targets", default="prior,model,partial,sensparts,report")
     ap.add_argument("--findings", default=os.environ.get("FUZZ_FINDINGS", "/tmp/meek-fuzz-findings"))
     ap.add_argument("--priors", default=os.path.join(REPO, "priors"))
     ap.add_argument("--timeout", type=float, default=30, help="seconds per run before it counts as a hang")
