@@ -501,6 +501,27 @@ def npy_columns(path):
     return names, (rows, body), None
 
 
+def count_problem(summary):
+    """Draw counts that do not add up: every metric has all the draws (inputs may be summarised
+    from a subsample), lead + no lead = draws, never ≤ lead, the scenarios sum to the run."""
+    total = summary.get("provenance", {}).get("draws")
+    if not isinstance(total, int):
+        return None
+    scen = [x.get("draws") for x in summary.get("scenarios", []) or [] if isinstance(x, dict)]
+    if len(scen) > 1 and all(isinstance(c, int) for c in scen) and sum(scen) != total:
+        return "scenario draws sum to %d, the run has %d" % (sum(scen), total)
+    metrics = [m for m in summary.get("metrics", []) or [] if isinstance(m, dict)]
+    inputs = [m for m in summary.get("inputs", []) or [] if isinstance(m, dict)]  # may be a subsample
+    for m in metrics + inputs:
+        n, lead, never, no_lead = (m.get(k) for k in ("draws", "lead_draws", "never", "no_lead"))
+        if not all(isinstance(v, int) for v in (n, lead, never, no_lead)):
+            continue
+        if (m in metrics and n != total) or lead + no_lead != n or never > lead or min(lead, never, no_lead) < 0:
+            return "%s: draws %d, lead %d, never %d, no lead %d do not add up (run: %d draws)" % (
+                m.get("id"), n, lead, never, no_lead, total)
+    return None
+
+
 def check_run_result(out, summary_names, npy=False, draws=None):
     """A complete run result set in out: (class, problem) or None."""
     need = list(summary_names) + (["draws.npy"] if npy else [])
@@ -525,6 +546,9 @@ def check_run_result(out, summary_names, npy=False, draws=None):
             got = summary.get("provenance", {}).get("draws")
             if got != draws:
                 return "wrong-result", "summary.json says %s draws, the run asked for %s" % (got, draws)
+        problem = count_problem(summary)
+        if problem:
+            return "wrong-result", problem
     if npy:
         names, payload, problem = npy_columns(os.path.join(out, "draws.npy"))
         if problem:
