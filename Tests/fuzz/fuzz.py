@@ -442,6 +442,8 @@ def leftovers(folder, allowed):
     for root, dirs, names in os.walk(folder):
         for n in dirs + names:
             rel = os.path.relpath(os.path.join(root, n), folder)
+            if root == folder and re.fullmatch(r"\..+\.meek-lock", n):
+                continue  # the documented lock file beside an output folder (OutputSet)
             if ".tmp" in n or (n.startswith(".") and n not in (".", "..")):
                 bad.append(rel)
             elif root == folder and n not in allowed:
