@@ -656,7 +656,7 @@ def not_toml(text):
     if any("\udc80" <= ch <= "\udcff" for ch in text):
         return "invalid UTF-8"
     try:
-        tomllib.loads(text)
+        tomllib.loads(text[1:] if text.startswith("\ufeff") else text)  # a leading BOM is harmless
     except tomllib.TOMLDecodeError as e:
         return str(e)[:160]
     except RecursionError:
