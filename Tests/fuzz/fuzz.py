@@ -1549,6 +1549,10 @@ def save_finding(ctx, case, number):
     dest = os.path.join(ctx.findings, cls, "%s-seed%s-case%d" % (case.target, ctx.seed, number))
     shutil.rmtree(dest, ignore_errors=True)
     os.makedirs(dest)
+    size = sum(os.path.getsize(os.path.join(r, n)) for f in case.files if os.path.isdir(f)
+               for r, _, ns in os.walk(f) for n in ns)
+    if size > 4 << 20 and seen > 0:  # partial sets are large: the first of a signature is copied
+        case.files = []
     for f in case.files:
         target = os.path.join(dest, os.path.basename(f))
         if os.path.isdir(f):
