@@ -5,6 +5,7 @@
 #   make test           the whole test suite (what CI runs)
 #   make results        regenerate everything under results/ (runs, sensitivity, figures, reports)
 #   make bench          throughput (draws/s at 1 and 2 threads) and peak memory
+#   make fuzz           mutation fuzzing of every input for FUZZ_SECONDS (Tests/fuzz/README.md)
 #   make build PORTABLE=1   a build for any x86-64 CPU (default: tuned for AVX2 when the CPU has it)
 #
 # Every target first makes sure GSL is installed (Debian's libgsl-dev), so a fresh
@@ -25,7 +26,7 @@ TUNE_FLAGS   := -Xswiftc -target-cpu -Xswiftc haswell -Xcc -DMEEK_REQUIRE_AVX2
 endif
 SWIFT_FLAGS  ?= $(TUNE_FLAGS)
 
-.PHONY: all build run test results bench deps slurm-deps chromium-deps numpy-deps qemu-deps clean
+.PHONY: all build run test results bench fuzz fuzz-smoke deps slurm-deps chromium-deps numpy-deps qemu-deps clean
 
 all: build
 
@@ -122,6 +123,22 @@ test: deps slurm-deps chromium-deps numpy-deps $(if $(TUNE_FLAGS),qemu-deps)
 	bash Tests/slurm/cluster-test.sh .build/debug/meek
 	bash Tests/report/chromium-test.sh .build/debug/meek
 	$(if $(TUNE_FLAGS),bash Tests/cpu/cpu-check-test.sh .build/debug/meek)
+
+# Our own black-box fuzzer of the CLI contract (Tests/fuzz/fuzz.py, Python 3 standard library):
+# mutated prior files, `meek model` flags, shard partials and summary.json, each checked for
+# exit 0 with a complete, finite result set or exit 2 with one error line and nothing written.
+# Failing inputs go to FUZZ_FINDINGS; FUZZ_SEED (default: random, printed) replays a session.
+# Exits non-zero when anything failed. `make fuzz-smoke`: a short deterministic run (seed 13).
+FUZZ_SECONDS  ?= 600
+FUZZ_SEED     ?=
+FUZZ_FINDINGS ?= /tmp/meek-fuzz-findings
+MEEK          ?= $(RELEASE_BIN)
+FUZZ          := python3 Tests/fuzz/fuzz.py --meek $(MEEK) --findings $(FUZZ_FINDINGS)
+fuzz: build
+	$(FUZZ) --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+
+fuzz-smoke: build
+	$(FUZZ) --smoke
 
 # The CPU check of a tuned build is tested on emulated CPUs (Debian's qemu-user).
 qemu-deps:
