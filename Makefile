@@ -122,6 +122,7 @@ test: deps slurm-deps chromium-deps numpy-deps $(if $(TUNE_FLAGS),qemu-deps)
 	$(SWIFT) build $(SWIFT_FLAGS) --product meek
 	bash Tests/slurm/cluster-test.sh .build/debug/meek
 	bash Tests/report/chromium-test.sh .build/debug/meek
+	python3 Tests/fuzz/fuzz.py --meek .build/debug/meek --smoke --findings $${TMPDIR:-/tmp}/meek-fuzz-smoke-$$$$
 	$(if $(TUNE_FLAGS),bash Tests/cpu/cpu-check-test.sh .build/debug/meek)
 
 # Our own black-box fuzzer of the CLI contract (Tests/fuzz/fuzz.py, Python 3 standard library):
