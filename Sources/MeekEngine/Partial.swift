@@ -91,7 +91,7 @@ public enum Partial {
             let json = Data(body[r.offset..<(r.offset + length)])
             r.offset += length
             guard let header = try? JSONSerialization.jsonObject(with: json) as? [String: Any],
-                  let index = header["shard_index"] as? Int, let count = header["shard_count"] as? Int else {
+                  let index = jsonInteger(header["shard_index"]), let count = jsonInteger(header["shard_count"]) else {
                 throw Failure("\(path): corrupted header")
             }
             return Loaded(path: path, header: header, index: index, count: count, body: body, payloadStart: r.offset)
@@ -123,7 +123,7 @@ public enum Partial {
             throw Failure("\(first.path): its prior file no longer parses here: \(error)")
         }
         guard prior.sha256 == first.header["prior_sha256"] as? String else { throw Failure("\(first.path): corrupted prior text") }
-        guard let draws = first.header["draws"] as? Int, (1...RunConfiguration.maximumDraws).contains(draws) else {
+        guard let draws = jsonInteger(first.header["draws"]), (1...RunConfiguration.maximumDraws).contains(draws) else {
             throw Failure("\(first.path): draws must be from 1 to 2^50")
         }
         guard let seedText = first.header["seed"] as? String, let seed = UInt64(seedText), String(seed) == seedText else {
@@ -132,7 +132,7 @@ public enum Partial {
         guard let sampler = SamplerKind(rawValue: first.header["sampler"] as? String ?? "") else {
             throw Failure("\(first.path): unknown sampler")
         }
-        guard first.header["block_size"] as? Int == RunConfiguration.blockSize else {
+        guard jsonInteger(first.header["block_size"]) == RunConfiguration.blockSize else {
             throw Failure("\(first.path): block size differs from this meek's (\(RunConfiguration.blockSize))")
         }
         var config = RunConfiguration(prior: prior, draws: draws, seed: seed, sampler: sampler, threads: threads)
@@ -155,7 +155,7 @@ public enum Partial {
         for p in ordered {
             config.shard = (p.index, count)
             let range = config.blockRange
-            guard p.header["blocks_from"] as? Int == range.lowerBound, p.header["blocks_to"] as? Int == range.upperBound else {
+            guard jsonInteger(p.header["blocks_from"]) == range.lowerBound, jsonInteger(p.header["blocks_to"]) == range.upperBound else {
                 throw Failure("\(p.path): its blocks are not shard \(p.index) of \(count)'s (\(range))")
             }
             let decoded: Decoded
@@ -274,4 +274,13 @@ extension MetricAccumulator {
         self.noLead = noLead
         self.atOrBelow = atOrBelow
     }
+}
+
+/// A whole number read from a partial's JSON header: an integer, never a boolean (Foundation
+/// bridges `true` to 1 through `as? Int`, which let a crafted header pass).
+public func jsonInteger(_ value: Any?) -> Int? {
+    guard let n = value as? NSNumber, String(cString: n.objCType) != "c" else { return nil }
+    let x = n.doubleValue
+    guard x == x.rounded(), abs(x) < 0x1p62 else { return nil }
+    return n.intValue
 }

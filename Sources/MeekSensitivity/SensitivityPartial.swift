@@ -47,8 +47,8 @@ public enum SensitivityPartial {
         // Every length is checked against the bytes there are before it is used.
         guard let length = try? r.int(), length > 0, length <= body.count - r.offset,
               let header = try? JSONSerialization.jsonObject(with: Data(body[r.offset..<(r.offset + length)])) as? [String: Any],
-              let index = header["shard_index"] as? Int, let count = header["shard_count"] as? Int,
-              let from = header["from"] as? Int, let to = header["to"] as? Int, from >= 0, from <= to,
+              let index = jsonInteger(header["shard_index"]), let count = jsonInteger(header["shard_count"]),
+              let from = jsonInteger(header["from"]), let to = jsonInteger(header["to"]), from >= 0, from <= to,
               let metrics = header["metrics"] as? [String] else {
             throw Failure("\(path): corrupted header")
         }
@@ -73,17 +73,17 @@ public enum SensitivityPartial {
     /// (prior file, base size, metrics, tool version) and cover it exactly once.
     public static func join(_ parts: [Loaded], prior: PriorFile, baseSize: Int, metricIDs: [String], version: String) throws(Failure) -> [[Double]] {
         guard let first = parts.first else { throw Failure("no sensitivity partials given") }
-        guard let total = first.header["total"] as? Int, total >= 0 else { throw Failure("\(first.path): corrupted header") }
+        guard let total = jsonInteger(first.header["total"]), total >= 0 else { throw Failure("\(first.path): corrupted header") }
         guard first.count >= 1 else { throw Failure("\(first.path): shard count must be at least 1") }
         // Listing the missing shards is O(count): bounded by the files given.
         guard first.count <= parts.count + 64 else { throw Failure("only \(parts.count) of \(first.count) shards given") }
         for p in parts {
             if p.header["prior_sha256"] as? String != prior.sha256 { throw Failure("\(p.path): from another prior file than \(prior.path)") }
-            if p.header["base_size"] as? Int != baseSize { throw Failure("\(p.path): base size \(p.header["base_size"] ?? "?") differs from --base \(baseSize)") }
+            if jsonInteger(p.header["base_size"]) != baseSize { throw Failure("\(p.path): base size \(jsonInteger(p.header["base_size"]).map(String.init) ?? "(not a whole number)") differs from --base \(baseSize)") }
             if p.header["metrics"] as? [String] != metricIDs { throw Failure("\(p.path): its metrics differ from the prior file's") }
             if p.header["version"] as? String != version { throw Failure("\(p.path): written by meek \(p.header["version"] ?? "?"), not \(version)") }
             if p.count != first.count { throw Failure("\(p.path): shard count \(p.count) differs from \(first.count)") }
-            if p.header["total"] as? Int != total { throw Failure("\(p.path): design size differs from \(first.path)'s") }
+            if jsonInteger(p.header["total"]) != total { throw Failure("\(p.path): design size differs from \(first.path)'s") }
         }
         let ordered: [Loaded]
         switch orderedShards(parts, count: first.count, index: \.index, path: \.path, fileName: { fileName(index: $0, count: first.count) }) {

@@ -73,6 +73,10 @@ import Testing
             let failure = Self.mergeFailure(Self.editHeader(good0, edit), runWide ? Self.editHeader(good1, edit) : good1)
             #expect(failure?.contains(message) == true, "\(name): \(failure ?? "merged")")
         }
+        // A boolean where a whole number belongs: Foundation bridges `true` to 1, which is shard
+        // 1's own index, so only reading numbers strictly refuses it.
+        let boolean = Self.mergeFailure(good0, Self.editHeader(good1, { $0["shard_index"] = true }))
+        #expect(boolean?.contains("corrupted header") == true, "shard_index true: \(boolean ?? "merged")")
         // A header length of 2^63.
         var bytes = [UInt8](good0.dropLast(32))
         for k in 0..<8 { bytes[16 + k] = k == 7 ? 0x80 : 0 }
