@@ -57,6 +57,7 @@ struct Axis {
 
 /// "1.5", "2030", "0.05": the fewest decimals that show the tick step.
 func tickLabel(_ v: Double, step: Double) -> String {
+    guard v.isFinite, step.isFinite, step > 0 else { return v.isFinite ? String(format: "%.3g", v) : "—" }
     let decimals = max(0, min(6, Int((-Foundation.log10(step)).rounded(.up)) + (step * Foundation.pow(10, (-Foundation.log10(step)).rounded(.up)) == 2.5 ? 1 : 0)))
     if abs(v) >= 1e6 || (abs(v) < 1e-4 && v != 0) { return String(format: "%.2g", v) }
     return String(format: "%.\(decimals)f", v)
@@ -111,8 +112,9 @@ func escapeXML(_ s: String) -> String {
     return out
 }
 
-/// Coordinates with two decimals: enough for print, short files.
-func coordinate(_ v: Double) -> String { String(format: "%.2f", v) }
+/// Coordinates with two decimals: enough for print, short files. Never `inf` or `nan`: a value
+/// a chart cannot place (only an edited or extreme summary gives one) lands off the canvas.
+func coordinate(_ v: Double) -> String { String(format: "%.2f", v.isNaN ? -1e6 : min(max(v, -1e6), 1e6)) }
 
 /// One chart: a title, a plot area, axes, layers of marks, a legend and a caption.
 final class Chart {

@@ -270,6 +270,25 @@ enum ReportFixture {
         #expect(figures.count == 2 && figures.allSatisfy { $0.utf8.count <= 80 }, "\(figures)")
     }
 
+    /// A horizon of 5e-324 years (a subnormal step) made the fan charts' scales divide by
+    /// zero: `-nan` and `inf` coordinates in three SVGs, exit 0. Coordinates are never
+    /// non-finite now.
+    @Test func figuresNeverHoldNonFiniteCoordinates() throws {
+        let m = ReportFixture.made
+        let copy = temporaryDirectory()
+        for f in ["summary.json", "sensitivity.json"] {
+            try FileManager.default.copyItem(atPath: m.folder + "/" + f, toPath: copy + "/" + f)
+        }
+        let r = try Meek.run(["report", copy, "--trajectory-draws", "1000", "--step", "1", "--quiet", "--horizon", "5e-324"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let figures = try FileManager.default.contentsOfDirectory(atPath: copy + "/figures").filter { $0.hasSuffix(".svg") }
+        #expect(figures.count >= 3)
+        for f in figures {
+            let svg = try String(contentsOfFile: copy + "/figures/" + f, encoding: .utf8).lowercased()
+            #expect(!svg.contains("nan\"") && !svg.contains("inf\""), "\(f)")
+        }
+    }
+
     @Test func badInputIsRefusedWithStatusTwo() throws {
         // No results.
         let empty = temporaryDirectory()
