@@ -79,8 +79,10 @@ let package = Package(
 
         // MARK: - Unit test bundles
 
-        .testTarget(name: "MeekModelTests", dependencies: ["MeekModel"]),
-        .testTarget(name: "MeekTOMLTests", dependencies: ["MeekTOML"]),
+        .testTarget(name: "MeekModelTests", dependencies: ["MeekModel", "MeekTestSupport"]),
+        .testTarget(name: "MeekTOMLTests", dependencies: ["MeekTOML", "MeekTestSupport"]),
+        /// Helpers shared by test bundles (a seeded generator).
+        .target(name: "MeekTestSupport", path: "Tests/MeekTestSupport"),
         .testTarget(name: "MeekCLITests", dependencies: ["MeekCLI", "MeekModel", "meek"]),
         .testTarget(name: "CGSLTests", dependencies: ["CGSL"]),
         .testTarget(name: "MeekPriorsTests", dependencies: ["MeekPriors", "MeekModel", "CGSL"]),

@@ -1,5 +1,6 @@
 import Foundation
 import MeekModel
+import MeekTestSupport
 import Testing
 
 /// The convergence solve when the SOTA investment shrinks (g_i < 1, so b < 0): its error

@@ -1,5 +1,6 @@
 import Foundation
 import MeekModel
+import MeekTestSupport
 import Testing
 
 /// FastMath against 80-bit references at fixed seeds: exp and log within 1 ulp, expm1

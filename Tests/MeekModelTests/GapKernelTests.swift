@@ -1,5 +1,6 @@
 import Foundation
 import MeekModel
+import MeekTestSupport
 import Testing
 
 /// The block kernel computes exactly what `GapModel` computes, draw by draw.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MeekTestSupport
 @testable import MeekTOML
 
 let repositoryPriors = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -52,17 +53,7 @@ func priorFiles() throws -> [(name: String, bytes: [UInt8])] {
 /// punctuation, truncation and duplicated spans. Every outcome must be a table or an error
 /// with a line in the document and a one-line message.
 @Suite struct TOMLFuzzTests {
-    /// SplitMix64: deterministic, so a failure reproduces.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Generator = SeededGenerator
 
     static let punctuation = Array("[]{}\"'=\n#.,".utf8)
 
@@ -85,7 +76,7 @@ func priorFiles() throws -> [(name: String, bytes: [UInt8])] {
 
     @Test func mutatedPriorFilesNeverTrap() throws {
         let files = try priorFiles()
-        var g = Generator(state: 13)
+        var g = Generator(seed: 13)
         var errors = 0
         for _ in 0..<4000 {
             let bytes = Self.mutate(files.randomElement(using: &g)!.bytes, &g)
