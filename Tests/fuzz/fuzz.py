@@ -526,16 +526,9 @@ def count_problem(summary):
 
 def check_run_result(out, summary_names, npy=False, draws=None):
     """A complete run result set in out: (class, problem) or None."""
-    need = list(summary_names) + (["draws.npy"] if npy else [])
-    missing = [n for n in need if not os.path.isfile(os.path.join(out, n))]
-    if missing:
-        return "half-written", "exit 0 but missing " + ", ".join(missing)
-    extra = leftovers(out, set(need) | {"keep.txt"})
-    if extra:
-        return "half-written", "exit 0 with leftovers " + ", ".join(extra[:5])
-    problem = check_tables(out, summary_names)
-    if problem:
-        return "nan-in-output", problem
+    bad = check_set(out, list(summary_names) + (["draws.npy"] if npy else []), summary_names)
+    if bad:
+        return bad
     summary = json.loads(open(os.path.join(out, "summary.json"), "rb").read()) if "summary.json" in summary_names else None
     if summary is not None:
         # An input is drawn, never an outcome: "never" or "no lead" on an input means a
@@ -783,16 +776,22 @@ def judge_writer(ctx, o, out, before, kind, draws, case):
                             draws=draws)
 
 
-def check_sensitivity(out):
-    names = ["sensitivity.md", "sensitivity.csv", "sensitivity.json"]
-    missing = [n for n in names if not os.path.isfile(os.path.join(out, n))]
+def check_set(out, need, tables):
+    """The files `need` all in out, nothing else of ours, and no non-finite number in `tables`:
+    (class, problem) or None."""
+    missing = [n for n in need if not os.path.isfile(os.path.join(out, n))]
     if missing:
         return "half-written", "exit 0 but missing " + ", ".join(missing)
-    extra = leftovers(out, set(names) | {"keep.txt"})
+    extra = leftovers(out, set(need) | {"keep.txt"})
     if extra:
         return "half-written", "exit 0 with leftovers " + ", ".join(extra[:5])
-    problem = check_tables(out, names)
+    problem = check_tables(out, tables)
     return ("nan-in-output", problem) if problem else None
+
+
+def check_sensitivity(out):
+    names = ["sensitivity.md", "sensitivity.csv", "sensitivity.json"]
+    return check_set(out, names, names)
 
 
 # --- Target 2: meek model ------------------------------------------------------------------
